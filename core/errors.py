@@ -1,0 +1,215 @@
+"""One error contract for the whole service.
+
+Every 4xx/5xx body is `{"detail": "<sentence>", "code": "<machine_code>"}`, plus
+`"errors": {field: [messages]}` for validation failures. Domain code raises the
+exceptions below (they carry their status and code, as DRF's own do); the DRF
+exception handler and the plain-Django handlers turn everything into that shape.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
+
+
+class ServiceError(exceptions.APIException):
+    """Base of the domain exceptions: a status, a machine code and a sentence."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+    default_detail = "The request cannot be processed."
+
+
+class NotFound(ServiceError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "not_found"
+    default_detail = "Not found."
+
+
+class Conflict(ServiceError):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state of the resource."
+
+
+class PayloadTooLarge(ServiceError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The request body is too large."
+
+
+class UnsupportedMediaType(ServiceError):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    default_code = "unsupported_media_type"
+    default_detail = "Unsupported media type."
+
+
+class UnprocessableEntity(ServiceError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable"
+    default_detail = "The request cannot be processed."
+
+
+class UpstreamError(ServiceError):
+    """An outside service failed; `retry_after` (seconds) is sent as `Retry-After`."""
+
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "upstream_error"
+    default_detail = "An upstream service failed."
+
+    def __init__(self, detail=None, code=None, retry_after: int | None = None):
+        super().__init__(detail, code)
+        self.retry_after = retry_after
+
+
+class UpstreamUnavailable(UpstreamError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "upstream_unavailable"
+    default_detail = "An upstream service is unavailable."
+
+
+class UpstreamTimeout(UpstreamError):
+    status_code = status.HTTP_504_GATEWAY_TIMEOUT
+    default_code = "upstream_timeout"
+    default_detail = "An upstream service did not answer in time."
+
+
+def error_body(detail: str, code: str, errors: Mapping | None = None) -> dict:
+    body = {"detail": str(detail), "code": str(code)}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def default_code_for_status(status_code: int) -> str:
+    """A machine code for a bare status, e.g. 404 -> `not_found`."""
+    try:
+        phrase = HTTPStatus(status_code).phrase
+    except ValueError:
+        return "error"
+    return phrase.lower().replace(" ", "_").replace("-", "_").replace("'", "")
+
+
+def default_detail_for_status(status_code: int) -> str:
+    try:
+        return f"{HTTPStatus(status_code).phrase}."
+    except ValueError:
+        return "Error."
+
+
+def _first_code(detail) -> str | None:
+    """The code of the first ErrorDetail inside a (possibly nested) DRF detail."""
+    if isinstance(detail, exceptions.ErrorDetail):
+        return detail.code
+    if isinstance(detail, Mapping):
+        for value in detail.values():
+            code = _first_code(value)
+            if code:
+                return code
+    elif isinstance(detail, Sequence) and not isinstance(detail, str):
+        for value in detail:
+            code = _first_code(value)
+            if code:
+                return code
+    return None
+
+
+def _validation_body(exc: exceptions.ValidationError) -> dict:
+    detail = exc.detail
+    if not isinstance(detail, Mapping):
+        detail = {"non_field_errors": detail if isinstance(detail, list) else [detail]}
+    errors = _plain(detail)
+    return error_body("Invalid input.", "invalid", errors)
+
+
+def _plain(value):
+    """ErrorDetail trees as plain JSON-able dicts, lists and strings."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
+def _api_exception_body(exc: exceptions.APIException) -> dict:
+    detail = exc.detail
+    # simplejwt puts a dict with its own "detail" and "code" in `detail`.
+    if isinstance(detail, Mapping) and "detail" in detail:
+        return error_body(detail["detail"], detail.get("code") or exc.default_code)
+    if isinstance(detail, (list, Mapping)):
+        return error_body(exc.default_detail, _first_code(detail) or exc.default_code)
+    return error_body(detail, getattr(detail, "code", None) or exc.default_code)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF's EXCEPTION_HANDLER: every exception becomes the contract's JSON body.
+
+    Unknown exceptions are logged with their traceback and answered with a JSON
+    500, also with DEBUG on, so no client ever sees a traceback.
+    """
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+
+    if not isinstance(exc, exceptions.APIException):
+        view = context.get("view")
+        logger.exception("Unhandled exception in %s", type(view).__name__ if view else "view")
+        set_rollback()
+        return Response(
+            error_body("Internal server error.", "server_error"),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    if getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(int(exc.retry_after))
+
+    body = _validation_body(exc) if isinstance(exc, exceptions.ValidationError) else _api_exception_body(exc)
+    set_rollback()
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def json_error_response(status_code: int, detail: str | None = None, code: str | None = None):
+    """A plain-Django JSON error response in the contract's shape."""
+    return JsonResponse(
+        error_body(
+            detail or default_detail_for_status(status_code),
+            code or default_code_for_status(status_code),
+        ),
+        status=status_code,
+    )
+
+
+# Django's handler400/403/404/500 for paths outside DRF views (admin, static, unknown URLs).
+
+
+def bad_request(request, exception=None):
+    return json_error_response(400, "Bad request.", "bad_request")
+
+
+def permission_denied(request, exception=None):
+    return json_error_response(403, "You do not have permission to perform this action.", "permission_denied")
+
+
+def page_not_found(request, exception=None):
+    return json_error_response(404, "Not found.", "not_found")
+
+
+def server_error(request):
+    return json_error_response(500, "Internal server error.", "server_error")

@@ -1,0 +1,86 @@
+"""Request-level rules that hold for every route of the service."""
+
+from django.conf import settings
+from django.urls import get_urlconf, is_valid_path
+
+from core.errors import json_error_response
+
+JSON_CONTENT_TYPES = ("application/json", "application/problem+json")
+
+
+class JSONErrorResponseMiddleware:
+    """Turn any non-JSON error response into the contract's JSON error body.
+
+    DRF views already answer JSON; this catches what Django itself renders as
+    HTML: unknown URLs and tracebacks while DEBUG is on, CSRF failures,
+    disallowed hosts, admin 404s. Streaming and file responses are left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code < 400 or response.streaming:
+            return response
+        content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type in JSON_CONTENT_TYPES:
+            return response
+        replacement = json_error_response(response.status_code)
+        # Keep the headers that carry meaning for the client (Allow, Retry-After, ...).
+        for header in ("Allow", "Retry-After", "WWW-Authenticate", "Location", "Vary"):
+            if header in response:
+                replacement[header] = response[header]
+        return replacement
+
+
+class OptionalTrailingSlashMiddleware:
+    """Serve every route with and without a trailing slash, without redirecting.
+
+    Routes are declared once, in the contract's spelling. When the requested
+    path does not resolve but its twin (slash added or removed) does, the
+    request is routed internally to the twin; a redirect would turn a client's
+    POST or PUT into a GET.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        urlconf = getattr(request, "urlconf", None) or get_urlconf()
+        if path != "/" and not is_valid_path(path, urlconf):
+            twin = path[:-1] if path.endswith("/") else f"{path}/"
+            if is_valid_path(twin, urlconf):
+                request.path_info = twin
+                request.path = f"{request.path[: len(request.path) - len(path)]}{twin}"
+        return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """Answer 413 for bodies over the limit before anything reads them.
+
+    The limit is `MAX_REQUEST_BODY_BYTES`; a view class may raise it for itself
+    with a `max_request_body_bytes` attribute (uploads). DRF parsers read the
+    WSGI stream directly, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE alone would
+    not stop a large JSON body.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return json_error_response(400, "Invalid Content-Length header.", "bad_request")
+        view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+        limit = getattr(view_class, "max_request_body_bytes", None) or settings.MAX_REQUEST_BODY_BYTES
+        if length > limit:
+            return json_error_response(
+                413, f"The request body is larger than the limit of {limit} bytes.", "payload_too_large"
+            )
+        return None

@@ -1,0 +1,98 @@
+"""OpenAPI post-processing: the contract's error responses on every operation.
+
+drf-spectacular documents what each view declares; the errors that the
+project-wide machinery produces (validation, auth, throttling, body limits) are
+the same everywhere, so they are added here once instead of on every view.
+"""
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "A human sentence."},
+        "code": {"type": "string", "description": "A machine-readable code."},
+    },
+    "required": ["detail", "code"],
+}
+
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        **ERROR_SCHEMA["properties"],
+        "errors": {
+            "type": "object",
+            "description": "Messages per field; `non_field_errors` for the body as a whole.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["detail", "code", "errors"],
+}
+
+_EXAMPLES = {
+    "400": (
+        "ValidationError",
+        {"detail": "Invalid input.", "code": "invalid", "errors": {"name": ["This field is required."]}},
+    ),
+    "401": ("Error", {"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}),
+    "403": ("Error", {"detail": "You do not have permission to perform this action.", "code": "permission_denied"}),
+    "404": ("Error", {"detail": "Not found.", "code": "not_found"}),
+    "413": (
+        "Error",
+        {"detail": "The request body is larger than the limit of 1048576 bytes.", "code": "payload_too_large"},
+    ),
+    "415": ("Error", {"detail": 'Unsupported media type "text/plain" in request.', "code": "unsupported_media_type"}),
+    "429": ("Error", {"detail": "Request was throttled. Expected available in 30 seconds.", "code": "throttled"}),
+    "500": ("Error", {"detail": "Internal server error.", "code": "server_error"}),
+}
+
+_DESCRIPTIONS = {
+    "400": "Malformed or invalid input.",
+    "401": "No token, or an invalid or expired one.",
+    "403": "Authenticated but not allowed.",
+    "404": "Unknown resource.",
+    "413": "Request body too large.",
+    "415": "Unsupported media type.",
+    "429": "Throttled; see `Retry-After`.",
+    "500": "Unexpected server error (logged).",
+}
+
+
+def _error_response(status: str) -> dict:
+    schema_name, example = _EXAMPLES[status]
+    return {
+        "description": _DESCRIPTIONS[status],
+        "content": {
+            "application/json": {
+                "schema": {"$ref": f"#/components/schemas/{schema_name}"},
+                "examples": {status: {"value": example}},
+            }
+        },
+    }
+
+
+def _statuses_for(path: str, method: str, operation: dict) -> list[str]:
+    statuses = ["429", "500"]
+    security = operation.get("security", [])
+    auth_required = bool(security) and {} not in security
+    if auth_required:
+        statuses += ["401", "403"]
+    if "{" in path:
+        statuses.append("404")
+    if "requestBody" in operation:
+        statuses += ["400", "413", "415"]
+    elif any(param.get("in") == "query" for param in operation.get("parameters", [])):
+        statuses.append("400")
+    return statuses
+
+
+def add_error_responses(result: dict, generator, request, public) -> dict:
+    """drf-spectacular POSTPROCESSING_HOOK adding the shared error shapes."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Error", ERROR_SCHEMA)
+    schemas.setdefault("ValidationError", VALIDATION_ERROR_SCHEMA)
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status in _statuses_for(path, method, operation):
+                operation["responses"].setdefault(status, _error_response(status))
+    return result

@@ -1,0 +1,48 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_is_public(api_client):
+    response = api_client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_reports_every_dependency(api_client):
+    response = api_client.get("/readyz")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "ok", "storage": "ok"}
+
+
+def test_readyz_names_an_unreachable_redis_cache(api_client, settings):
+    # Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1, "IGNORE_EXCEPTIONS": True},
+        }
+    }
+
+    response = api_client.get("/readyz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["code"] == "not_ready"
+    assert "cache" in body["detail"]
+    assert body["checks"]["cache"].startswith("unavailable")
+    assert body["checks"]["database"] == "ok"
+
+
+def test_readyz_names_an_unreachable_broker(api_client, monkeypatch):
+    from config.celery import app
+
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+
+    response = api_client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"].startswith("unavailable")
