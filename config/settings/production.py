@@ -26,3 +26,7 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Preloading is a commitment for every subdomain that an operator opts into
+# explicitly (DJANGO_SECURE_HSTS_PRELOAD=true); leaving it off is deliberate.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
