@@ -1,4 +1,7 @@
 import pytest
+from celery import Celery
+
+from core import health
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +41,7 @@ def test_readyz_names_an_unreachable_redis_cache(api_client, settings):
 
 
 def test_readyz_names_an_unreachable_broker(api_client, monkeypatch):
-    from config.celery import app
-
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(health, "celery_app", Celery(broker="redis://127.0.0.1:1/0"))
 
     response = api_client.get("/readyz")
 
