@@ -41,6 +41,8 @@ def test_readyz_names_an_unreachable_redis_cache(api_client, settings):
 
 
 def test_readyz_names_an_unreachable_broker(api_client, monkeypatch):
+    # Celery prefers the CELERY_BROKER_URL environment variable over its configuration.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     monkeypatch.setattr(health, "celery_app", Celery(broker="redis://127.0.0.1:1/0"))
 
     response = api_client.get("/readyz")
