@@ -101,9 +101,10 @@ def default_code_for_status(status_code: int) -> str:
 
 def default_detail_for_status(status_code: int) -> str:
     try:
-        return f"{HTTPStatus(status_code).phrase}."
+        phrase = HTTPStatus(status_code).phrase
     except ValueError:
         return "Error."
+    return f"{phrase[0]}{phrase[1:].lower()}."
 
 
 def _first_code(detail) -> str | None:

@@ -69,12 +69,12 @@ def test_method_not_allowed_is_405_with_allow(auth_client):
 
 
 def test_unknown_url_is_json_404(api_client):
-    assert_json_error(api_client.get("/no/such/route"), 404, "not_found")
+    assert api_client.get("/no/such/route").json() == {"detail": "Not found.", "code": "not_found"}
 
 
 @override_settings(DEBUG=True)
 def test_unknown_url_is_json_404_also_with_debug_on(api_client):
-    assert_json_error(api_client.get("/no/such/route"), 404, "not_found")
+    assert api_client.get("/no/such/route").json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_disallowed_host_is_json_400(api_client):
@@ -106,3 +106,17 @@ def test_every_route_answers_with_and_without_trailing_slash(api_client, path):
 
 def test_post_without_trailing_slash_is_not_redirected(api_client):
     assert api_client.post("/api/users/", SIGN_UP, format="json").status_code == 201
+
+
+def test_token_route_is_throttled_with_retry_after(api_client, user, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "token", "2/minute")
+    body = {"email": user.email, "password": "wrong"}
+
+    statuses = [api_client.post("/api/token/", body, format="json").status_code for _ in range(3)]
+    response = api_client.post("/api/token/", body, format="json")
+
+    assert statuses[:2] == [401, 401]
+    assert_json_error(response, 429, "throttled")
+    assert int(response["Retry-After"]) > 0
