@@ -93,6 +93,11 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            responses = operation["responses"]
             for status in _statuses_for(path, method, operation):
-                operation["responses"].setdefault(status, _error_response(status))
+                responses.setdefault(status, _error_response(status))
+            # Error responses a view declared with a description only get the shared body.
+            for status, response in responses.items():
+                if status in _EXAMPLES and "content" not in response:
+                    response["content"] = _error_response(status)["content"]
     return result

@@ -1,6 +1,6 @@
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -62,6 +62,20 @@ class UserViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(
+    summary="Get a token pair",
+    description="`{email, password}` -> `{access, refresh}`; send `Authorization: Bearer <access>`.",
+    responses={
+        200: inline_serializer("TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()}),
+        401: OpenApiResponse(description="Wrong e-mail or password, or an inactive account."),
+    },
+    examples=[
+        OpenApiExample(
+            "Credentials", value={"email": "ana@example.org", "password": "a long passphrase"}, request_only=True
+        )
+    ],
+    auth=[],
+)
 class TokenObtainView(TokenObtainPairView):
     """`{"email", "password"}` -> `{"access", "refresh"}`; throttled against password guessing."""
 
@@ -69,6 +83,14 @@ class TokenObtainView(TokenObtainPairView):
     throttle_scope = "token"
 
 
+@extend_schema(
+    summary="Refresh the access token",
+    responses={
+        200: inline_serializer("AccessToken", {"access": serializers.CharField()}),
+        401: OpenApiResponse(description="The refresh token is invalid or expired."),
+    },
+    auth=[],
+)
 class TokenRefreshThrottledView(TokenRefreshView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
