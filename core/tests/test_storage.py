@@ -1,0 +1,124 @@
+import uuid
+
+import boto3
+import pytest
+from django.core.files.storage import default_storage
+from django.db import transaction
+from moto.server import ThreadedMotoServer
+
+from core import storage
+
+S3_REGION = "us-east-1"
+S3_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@pytest.fixture(scope="session")
+def moto_s3_endpoint():
+    """A real S3 HTTP endpoint (moto's server mode) on a free loopback port."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(moto_s3_endpoint, settings):
+    """The default storage switched to django-storages' S3 backend on a fresh bucket.
+
+    Yields a boto3 client and the bucket name, to look at the bucket directly.
+    """
+    bucket = f"test-{uuid.uuid4().hex}"
+    client = boto3.client("s3", endpoint_url=moto_s3_endpoint, region_name=S3_REGION, **S3_CREDENTIALS)
+    client.create_bucket(Bucket=bucket)
+    settings.USE_S3 = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": moto_s3_endpoint,
+                "region_name": S3_REGION,
+                "access_key": S3_CREDENTIALS["aws_access_key_id"],
+                "secret_key": S3_CREDENTIALS["aws_secret_access_key"],
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        },
+    }
+    return client, bucket
+
+
+def s3_keys(s3) -> list[str]:
+    client, bucket = s3
+    return [item["Key"] for item in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
+
+
+@pytest.fixture(params=["local", "s3"])
+def any_storage(request):
+    """Run a test once on local disk and once on S3."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_storage")
+    return request.param
+
+
+def test_generated_name_ignores_everything_but_prefix_and_extension():
+    first = storage.generated_name("pets/abc/", "png")
+    second = storage.generated_name("pets/abc", "png")
+
+    assert first.startswith("pets/abc/")
+    assert first.endswith(".png")
+    assert first != second
+    assert len(first.split("/")[-1]) == len(uuid.uuid4().hex) + len(".png")
+
+
+def test_saved_bytes_stream_back_in_chunks(any_storage):
+    content = bytes(range(256)) * 1000
+    name = storage.save_bytes(storage.generated_name("things", "bin"), content)
+
+    chunks = list(storage.open_chunks(name, chunk_bytes=16 * 1024))
+
+    assert b"".join(chunks) == content
+    assert len(chunks) > 1
+    assert all(len(chunk) <= 16 * 1024 for chunk in chunks)
+
+
+def test_open_chunks_raises_stored_file_missing_before_streaming(any_storage):
+    with pytest.raises(storage.StoredFileMissing):
+        storage.open_chunks("things/never-stored.png")
+
+
+def test_delete_quietly_removes_the_file_and_ignores_a_missing_one(any_storage):
+    name = storage.save_bytes(storage.generated_name("things", "bin"), b"data")
+
+    storage.delete_quietly(name)
+    storage.delete_quietly(name)
+    storage.delete_quietly("")
+
+    assert not default_storage.exists(name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_delete_on_commit_waits_for_the_commit_and_skips_a_rollback(any_storage):
+    kept = storage.save_bytes(storage.generated_name("things", "bin"), b"kept")
+    deleted = storage.save_bytes(storage.generated_name("things", "bin"), b"deleted")
+
+    with transaction.atomic():
+        storage.delete_on_commit(kept)
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        storage.delete_on_commit(deleted)
+        assert default_storage.exists(deleted)
+
+    assert default_storage.exists(kept)
+    assert not default_storage.exists(deleted)
+
+
+def test_s3_objects_land_in_the_bucket_under_the_generated_name(s3_storage):
+    name = storage.save_bytes(storage.generated_name("pets/abc", "png"), b"png bytes")
+
+    assert s3_keys(s3_storage) == [name]
+    storage.delete_quietly(name)
+    assert s3_keys(s3_storage) == []
