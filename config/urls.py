@@ -23,4 +23,5 @@ urlpatterns = [
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include("users.urls")),
+    path("", include("petshop.urls")),
 ]

@@ -178,4 +178,4 @@ class RawImageParser(BaseParser):
             content_type=content_type,
             size=int(request.META.get("CONTENT_LENGTH") or 0),
         )
-        return DataAndFiles({}, MultiValueDict({"file": [upload]}))
+        return DataAndFiles(MultiValueDict(), MultiValueDict({"file": [upload]}))

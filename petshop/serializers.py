@@ -1,0 +1,110 @@
+"""Wire shapes of the pet register: the pet shop's CSV column names, English models."""
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from petshop import validators
+from petshop.models import Pet
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9a-f]{32}$", "example": "b7681b0ee1bd455b81ecb4e46a2f4346"})
+class PetIdField(serializers.Field):
+    def to_internal_value(self, data):
+        return validators.clean_pet_id(data)
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": validators.TEXT_MAX_LENGTH, "example": "Duke"})
+class PetTextField(serializers.Field):
+    def to_internal_value(self, data):
+        return validators.clean_text(data)
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string", "pattern": "^[0-9]{4}$"}, {"type": "integer"}],
+        "description": f'A year from {validators.BIRTH_YEAR_MIN} to the current one; sent as "2018" or 2018, '
+        'returned as "2018".',
+        "example": "2018",
+    }
+)
+class BirthYearField(serializers.Field):
+    def to_internal_value(self, data):
+        return validators.clean_birth_year(data)
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class PetSerializer(serializers.Serializer):
+    """A pet as the pet shop's clients send and read it.
+
+    Unknown fields are ignored, so a body read with GET (with `picture_url`,
+    `created_at`, `updated_at`) can be sent back with PUT unchanged.
+    """
+
+    petId = PetIdField(source="id", required=False)
+    nome_pet = PetTextField(source="name", help_text="The dog's name.")
+    dono = PetTextField(source="owner", help_text="The owner's name.")
+    raca = PetTextField(source="breed", help_text="The breed.")
+    data_nascimento = BirthYearField(source="birth_year", help_text="Year of birth.")
+    picture_url = serializers.SerializerMethodField(
+        help_text="Absolute URL of `GET /picture/{petId}.png`; null when the pet has no picture."
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_picture_url(self, pet: Pet) -> str | None:
+        return picture_url(self.context["request"], pet)
+
+    def validate(self, attrs):
+        # Updating a pet named in the path: the body may repeat its id, not name another.
+        if self.instance is not None and attrs.get("id", self.instance.pk) != self.instance.pk:
+            raise serializers.ValidationError(
+                {"petId": ["The petId in the body differs from the one in the path."]}, code="pet_id_mismatch"
+            )
+        return attrs
+
+
+class PetReplaceSerializer(PetSerializer):
+    """`PUT /pet`: the pet to replace is named by the `petId` in the body."""
+
+    petId = PetIdField(source="id", help_text="The pet to replace.")
+
+
+class PictureUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=False,
+        error_messages={
+            "required": "No image was sent: send its bytes as the body with Content-Type image/png, "
+            "image/jpeg, image/webp or image/gif, or as the multipart/form-data field `file`.",
+            "empty": "The uploaded file is empty.",
+        },
+    )
+
+
+class PictureSerializer(serializers.Serializer):
+    """What `POST /picture/{petId}` answers: the stored, normalised picture."""
+
+    petId = serializers.CharField(source="id")
+    picture_url = serializers.SerializerMethodField()
+    width = serializers.IntegerField(source="picture_width")
+    height = serializers.IntegerField(source="picture_height")
+    bytes = serializers.IntegerField(source="picture_bytes", help_text="Size of the stored PNG.")
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_picture_url(self, pet: Pet) -> str | None:
+        return picture_url(self.context["request"], pet)
+
+
+def picture_url(request, pet: Pet) -> str | None:
+    if not pet.picture:
+        return None
+    return request.build_absolute_uri(reverse("petshop:picture-file", kwargs={"petId": pet.pk}))

@@ -1,0 +1,136 @@
+"""Writes to the pet register and its pictures.
+
+Every write runs in one transaction. Picture files live in the default storage
+and are never left behind: a new file is removed again when its database write
+fails, and a replaced or deleted file is removed only after the transaction
+that stopped referring to it has committed.
+"""
+
+from django.db import DatabaseError, IntegrityError, transaction
+
+from core import images, storage
+from core.errors import Conflict
+from petshop.models import Pet
+from petshop.selectors import PetNotFound
+
+PICTURE_FIELDS = ("picture", "picture_sha256", "picture_width", "picture_height", "picture_bytes")
+
+
+class PetIdTaken(Conflict):
+    default_code = "pet_exists"
+    default_detail = "A pet with this petId already exists."
+
+
+def pet_create(*, name: str, owner: str, breed: str, birth_year: int, id: str | None = None) -> Pet:
+    """Register a pet; its id is generated when not given; 409 when the id is taken."""
+    pet = Pet(name=name, owner=owner, breed=breed, birth_year=birth_year)
+    if id is not None:
+        pet.id = id
+    if Pet.objects.filter(pk=pet.pk).exists():
+        raise PetIdTaken()
+    try:
+        with transaction.atomic():
+            # force_insert: a taken id must fail, not silently update the other pet.
+            pet.save(force_insert=True)
+    except IntegrityError as exc:
+        # A concurrent create with the same id won the race.
+        raise PetIdTaken() from exc
+    return pet
+
+
+def pet_update(pet: Pet, **changes) -> Pet:
+    """Change a pet's fields (all of them for a replace, some for a partial update).
+
+    A `id` among the changes must be the pet's own: the views refuse a
+    different one before calling this.
+    """
+    changes.pop("id", None)
+    for field, value in changes.items():
+        setattr(pet, field, value)
+    try:
+        with transaction.atomic():
+            pet.save(update_fields=[*changes, "updated_at"])
+    except DatabaseError as exc:
+        # Django raises this when the row disappeared since it was read.
+        if not Pet.objects.filter(pk=pet.pk).exists():
+            raise PetNotFound() from exc
+        raise
+    return pet
+
+
+def pet_delete(pet: Pet) -> None:
+    """Delete a pet; its picture file goes once the deletion has committed."""
+    with transaction.atomic():
+        picture = _locked(pet.pk).picture.name
+        Pet.objects.filter(pk=pet.pk).delete()
+        storage.delete_on_commit(picture)
+
+
+def pet_delete_many(pet_ids: list[str]) -> int:
+    """Delete several pets (the admin's bulk action) with their picture files; returns the count."""
+    with transaction.atomic():
+        pets = Pet.objects.select_for_update().filter(pk__in=pet_ids)
+        pictures = [name for name in pets.values_list("picture", flat=True) if name]
+        deleted, _ = pets.delete()
+        for name in pictures:
+            storage.delete_on_commit(name)
+    return deleted
+
+
+def pet_picture_upload(pet: Pet, upload) -> Pet:
+    """Validate an uploaded file as an image and make it the pet's picture.
+
+    `upload` is any file-like object (a multipart file or the raw request
+    body); it is read with the configured size limit. Raises 413/415/400 as
+    described in `core.images`.
+    """
+    image = images.normalise_image(images.read_upload(upload))
+    return pet_picture_replace(pet, image)
+
+
+def pet_picture_replace(pet: Pet, image: images.NormalisedImage) -> Pet:
+    """Store a normalised PNG as the pet's picture, replacing any earlier one.
+
+    The new file is removed again when this transaction fails. Django has no
+    rollback hook, so a caller's enclosing transaction that rolls back later
+    leaves the new file behind: the API calls this outside any transaction.
+    """
+    name = storage.save_bytes(storage.generated_name(f"pets/{pet.pk}", "png"), image.content)
+    try:
+        with transaction.atomic():
+            locked = _locked(pet.pk)
+            storage.delete_on_commit(locked.picture.name)
+            _set_picture(locked, name, image)
+            locked.save(update_fields=[*PICTURE_FIELDS, "updated_at"])
+    except BaseException:
+        # The row was never updated, so nothing refers to the new file.
+        storage.delete_quietly(name)
+        raise
+    return locked
+
+
+def pet_picture_delete(pet: Pet) -> Pet:
+    """Remove the pet's picture; deleting a picture that is not there is a no-op."""
+    with transaction.atomic():
+        locked = _locked(pet.pk)
+        if locked.picture:
+            storage.delete_on_commit(locked.picture.name)
+            _set_picture(locked, "", None)
+            locked.save(update_fields=[*PICTURE_FIELDS, "updated_at"])
+    return locked
+
+
+def _locked(pet_id: str) -> Pet:
+    """The pet's current row, locked until the transaction ends (so two picture writes queue up)."""
+    try:
+        return Pet.objects.select_for_update().get(pk=pet_id)
+    except Pet.DoesNotExist as exc:
+        raise PetNotFound() from exc
+
+
+def _set_picture(pet: Pet, name: str, image: images.NormalisedImage | None) -> None:
+    pet.picture.name = name
+    pet.picture_sha256 = image.sha256 if image else ""
+    pet.picture_width = image.width if image else None
+    pet.picture_height = image.height if image else None
+    pet.picture_bytes = image.size if image else None
