@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from core.dump.views import DumpView
 from core.health import HealthView, ReadinessView
 
 handler400 = "core.errors.bad_request"
@@ -24,4 +25,5 @@ urlpatterns = [
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include("users.urls")),
     path("", include("petshop.urls")),
+    path("dump.sql", DumpView.as_view(), name="dump"),
 ]
