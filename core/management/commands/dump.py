@@ -54,7 +54,7 @@ class Command(BaseCommand):
         # Progress goes to standard error, and only to a terminal, so that
         # scripts and pipes get the dump alone.
         progress = tqdm(
-            desc="Dumping", unit="B", unit_scale=True, file=sys.stderr, disable=not sys.stderr.isatty(), leave=False
+            desc="Dumping", unit="B", unit_scale=True, file=sys.stderr, disable=not sys.stderr.isatty()
         )
         with contextlib.ExitStack() as stack:
             stack.callback(progress.close)

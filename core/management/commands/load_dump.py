@@ -50,5 +50,4 @@ class Command(BaseCommand):
             unit_scale=True,
             file=sys.stderr,
             disable=not sys.stderr.isatty(),
-            leave=False,
         )
