@@ -1,6 +1,5 @@
 """Which tables a dump holds, in which order, and the statements creating them."""
 
-import heapq
 from collections.abc import Iterable
 
 from django.apps import apps
@@ -27,33 +26,26 @@ def dumped_models(*, include_migrations: bool) -> list[type[Model]]:
 def sort_by_dependencies(models: Iterable[type[Model]]) -> list[type[Model]]:
     """`models` ordered so that each comes after the models its foreign keys point to.
 
-    Ties are broken by table name so that the same database always gives the
-    same dump. A cycle (or a self-reference) cannot be ordered away; Django
-    creates foreign keys deferrable, so they are checked at COMMIT anyway.
+    A depth-first walk in table-name order, so the same models always give the
+    same order. A cycle (or a self-reference) cannot be ordered away: the walk
+    breaks it where it meets it, and Django creates foreign keys deferrable, so
+    they are checked at COMMIT anyway.
     """
     by_table = {model._meta.db_table: model for model in models}
-    depends_on = {table: (_referenced_tables(model) & by_table.keys()) - {table} for table, model in by_table.items()}
-    dependents: dict[str, set[str]] = {table: set() for table in by_table}
-    for table, targets in depends_on.items():
-        for target in targets:
-            dependents[target].add(table)
+    ordered: list[type[Model]] = []
+    seen: set[str] = set()
 
-    ready = [table for table, targets in depends_on.items() if not targets]
-    heapq.heapify(ready)
-    ordered: list[str] = []
-    while len(ordered) < len(by_table):
-        if not ready:
-            # Only cycles are left: release the first table still waiting.
-            heapq.heappush(ready, min(table for table, targets in depends_on.items() if targets))
-        table = heapq.heappop(ready)
-        ordered.append(table)
-        depends_on[table] = set()
-        for dependent in dependents[table]:
-            if depends_on[dependent]:
-                depends_on[dependent].discard(table)
-                if not depends_on[dependent]:
-                    heapq.heappush(ready, dependent)
-    return [by_table[table] for table in ordered]
+    def visit(table: str) -> None:
+        if table in seen:
+            return
+        seen.add(table)
+        for target in sorted(_referenced_tables(by_table[table]) & by_table.keys()):
+            visit(target)
+        ordered.append(by_table[table])
+
+    for table in sorted(by_table):
+        visit(table)
+    return ordered
 
 
 def _referenced_tables(model: type[Model]) -> set[str]:
