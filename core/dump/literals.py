@@ -156,6 +156,9 @@ _SQLITE_LITERALS: dict[type, Callable[[Any], str]] = {
     bool: lambda value: "1" if value else "0",
     int: _sqlite_int,
     float: _sqlite_float,
+    # As Django's sqlite3 adapter binds decimals: their text, which a column's
+    # numeric affinity then turns into a number.
+    decimal.Decimal: lambda value: _sqlite_text(str(value)),
     str: _sqlite_text,
     bytes: _sqlite_bytes,
     bytearray: _sqlite_bytes,
@@ -164,10 +167,10 @@ _SQLITE_LITERALS: dict[type, Callable[[Any], str]] = {
 
 
 def sqlite_literal(value: Any) -> str:
-    """The SQLite literal of a value of one of SQLite's storage classes.
+    """The SQLite literal of a value of one of SQLite's storage classes, or a decimal.
 
-    Dates, UUIDs and decimals have no storage class of their own: Django turns
-    them into text or numbers before they reach SQLite, and so does the dump.
+    Dates and UUIDs have no storage class of their own: Django turns them into
+    text or numbers before they reach SQLite, and so does the dump.
     """
     return _literal(_SQLITE_LITERALS, value, "SQLite")
 

@@ -13,6 +13,8 @@ import json
 import math
 import sqlite3
 
+# Django's SQLite backend registers how the sqlite3 module binds decimals and dates.
+import django.db.backends.sqlite3.base  # noqa: F401
 import pytest
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
@@ -30,6 +32,7 @@ sqlite_values = st.one_of(
     st.booleans(),
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.floats(),
+    st.decimals(allow_nan=False, allow_infinity=False),
     st.text(),
     st.text(alphabet=st.characters(codec="utf-8", categories=["Cc", "Zs", "Po"])),
     st.binary(),
