@@ -61,13 +61,13 @@ def _clean(rule, value):
 @admin.register(Pet)
 class PetAdmin(admin.ModelAdmin):
     form = PetAdminForm
-    list_display = ("thumbnail", "name", "owner", "breed", "birth_year", "id", "updated_at")
+    list_display = ("thumbnail", "name", "owner", "breed", "birth_year", "pet_id", "updated_at")
     list_display_links = ("thumbnail", "name")
     search_fields = ("name", "owner", "breed")
     list_filter = ("breed", "birth_year")
-    readonly_fields = ("id", "picture_preview", "picture_details", "created_at", "updated_at")
+    readonly_fields = ("pet_id", "picture_preview", "picture_details", "created_at", "updated_at")
     fields = (
-        "id",
+        "pet_id",
         *PET_FIELDS,
         "picture_preview",
         "picture_details",
@@ -78,6 +78,10 @@ class PetAdmin(admin.ModelAdmin):
     )
     # Counting a million pets on every changelist page is not worth it.
     show_full_result_count = False
+
+    @admin.display(description="petId")
+    def pet_id(self, pet: Pet) -> str:
+        return pet.pet_id
 
     @admin.display(description="Picture")
     def thumbnail(self, pet: Pet) -> str:

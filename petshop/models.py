@@ -1,16 +1,17 @@
-from django.db import models
-from django.db.models.functions import Length, Lower, Trim
-from django.db.models.lookups import Exact, LessThanOrEqual
+import uuid
 
-from petshop.validators import BIRTH_YEAR_MIN, PET_ID_LENGTH, TEXT_MAX_LENGTH, new_pet_id
+from django.db import models
+from django.db.models.functions import Length, Trim
+from django.db.models.lookups import Exact
+
+from petshop.validators import BIRTH_YEAR_MIN, TEXT_MAX_LENGTH
 
 
 def _trimmed_text_check(field: str) -> models.CheckConstraint:
-    # Non-empty, trimmed and not longer than the limit; SQLite does not enforce
-    # varchar lengths, so the length is checked here too.
+    # The length limit is the column's varchar(100) on PostgreSQL; SQLite, which
+    # ignores varchar lengths, relies on petshop.validators for it.
     return models.CheckConstraint(
-        condition=models.Q(LessThanOrEqual(Length(field), TEXT_MAX_LENGTH), **{field: Trim(field)})
-        & ~models.Q(**{field: ""}),
+        condition=models.Q(**{field: Trim(field)}) & ~models.Q(**{field: ""}),
         name=f"petshop_pet_{field}_trimmed_not_empty",
     )
 
@@ -23,10 +24,10 @@ class Pet(models.Model):
     is stored, so serving it needs no extra read.
     """
 
-    # 32 lowercase hex characters: the pet shop's existing ids are UUIDs written
-    # that way. Portable checks (length, case) instead of a regex, which SQLite
-    # only knows inside Django's own connections.
-    id = models.CharField(primary_key=True, max_length=PET_ID_LENGTH, default=new_pet_id, editable=False)
+    # The pet shop's ids are UUIDs, written on the wire as 32 lowercase hex
+    # characters (`Pet.pet_id`). Stored as PostgreSQL's 16-byte uuid (SQLite: the
+    # same 32 characters), so the type itself rejects anything else.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=TEXT_MAX_LENGTH)
     owner = models.CharField(max_length=TEXT_MAX_LENGTH)
     breed = models.CharField(max_length=TEXT_MAX_LENGTH)
@@ -43,10 +44,6 @@ class Pet(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(Exact(Length("id"), PET_ID_LENGTH), id=Lower("id")),
-                name="petshop_pet_id_length_lowercase",
-            ),
             _trimmed_text_check("name"),
             _trimmed_text_check("owner"),
             _trimmed_text_check("breed"),
@@ -79,5 +76,6 @@ class Pet(models.Model):
         return f"{self.name} ({self.breed}, {self.owner})"
 
     @property
-    def has_picture(self) -> bool:
-        return bool(self.picture)
+    def pet_id(self) -> str:
+        """The id as the pet shop writes it: 32 lowercase hex characters."""
+        return self.pk.hex

@@ -1,5 +1,7 @@
 """Reads of the pet register."""
 
+import uuid
+
 from django.db.models import Q, QuerySet
 
 from core.errors import NotFound
@@ -19,8 +21,8 @@ def pet_search(queryset: QuerySet[Pet], term: str) -> QuerySet[Pet]:
     return queryset.filter(Q(name__icontains=term) | Q(owner__icontains=term) | Q(breed__icontains=term))
 
 
-def pet_get(pet_id: str) -> Pet:
-    """The pet with this (normalised) id; PetNotFound (404) otherwise."""
+def pet_get(pet_id: uuid.UUID) -> Pet:
+    """The pet with this id; PetNotFound (404) otherwise."""
     try:
         return Pet.objects.get(pk=pet_id)
     except Pet.DoesNotExist as exc:

@@ -1,5 +1,7 @@
 """Wire shapes of the pet register: the pet shop's CSV column names, English models."""
 
+import uuid
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,10 +13,10 @@ from petshop.models import Pet
 @extend_schema_field({"type": "string", "pattern": "^[0-9a-f]{32}$", "example": "b7681b0ee1bd455b81ecb4e46a2f4346"})
 class PetIdField(serializers.Field):
     def to_internal_value(self, data):
-        return validators.clean_pet_id(data)
+        return uuid.UUID(validators.clean_pet_id(data))
 
     def to_representation(self, value):
-        return value
+        return value.hex
 
 
 @extend_schema_field({"type": "string", "minLength": 1, "maxLength": validators.TEXT_MAX_LENGTH, "example": "Duke"})
@@ -93,7 +95,7 @@ class PictureUploadSerializer(serializers.Serializer):
 class PictureSerializer(serializers.Serializer):
     """What `POST /picture/{petId}` answers: the stored, normalised picture."""
 
-    petId = serializers.CharField(source="id")
+    petId = PetIdField(source="id", read_only=True)
     picture_url = serializers.SerializerMethodField()
     width = serializers.IntegerField(source="picture_width")
     height = serializers.IntegerField(source="picture_height")

@@ -6,6 +6,8 @@ fails, and a replaced or deleted file is removed only after the transaction
 that stopped referring to it has committed.
 """
 
+import uuid
+
 from django.db import DatabaseError, IntegrityError, transaction
 
 from core import images, storage
@@ -21,7 +23,7 @@ class PetIdTaken(Conflict):
     default_detail = "A pet with this petId already exists."
 
 
-def pet_create(*, name: str, owner: str, breed: str, birth_year: int, id: str | None = None) -> Pet:
+def pet_create(*, name: str, owner: str, breed: str, birth_year: int, id: uuid.UUID | None = None) -> Pet:
     """Register a pet; its id is generated when not given; 409 when the id is taken."""
     pet = Pet(name=name, owner=owner, breed=breed, birth_year=birth_year)
     if id is not None:
@@ -66,7 +68,7 @@ def pet_delete(pet: Pet) -> None:
         storage.delete_on_commit(picture)
 
 
-def pet_delete_many(pet_ids: list[str]) -> int:
+def pet_delete_many(pet_ids: list[uuid.UUID]) -> int:
     """Delete several pets (the admin's bulk action) with their picture files; returns the count."""
     with transaction.atomic():
         pets = Pet.objects.select_for_update().filter(pk__in=pet_ids)
@@ -95,7 +97,7 @@ def pet_picture_replace(pet: Pet, image: images.NormalisedImage) -> Pet:
     rollback hook, so a caller's enclosing transaction that rolls back later
     leaves the new file behind: the API calls this outside any transaction.
     """
-    name = storage.save_bytes(storage.generated_name(f"pets/{pet.pk}", "png"), image.content)
+    name = storage.save_bytes(storage.generated_name(f"pets/{pet.pet_id}", "png"), image.content)
     try:
         with transaction.atomic():
             locked = _locked(pet.pk)
@@ -120,7 +122,7 @@ def pet_picture_delete(pet: Pet) -> Pet:
     return locked
 
 
-def _locked(pet_id: str) -> Pet:
+def _locked(pet_id: uuid.UUID) -> Pet:
     """The pet's current row, locked until the transaction ends (so two picture writes queue up)."""
     try:
         return Pet.objects.select_for_update().get(pk=pet_id)

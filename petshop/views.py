@@ -270,7 +270,7 @@ class PictureFileView(APIView):
         try:
             chunks = storage.open_chunks(pet.picture.name)
         except storage.StoredFileMissing as exc:
-            logger.error("pet %s refers to a missing picture file %s", pet.pk, pet.picture.name)
+            logger.error("pet %s refers to a missing picture file %s", pet.pet_id, pet.picture.name)
             raise PictureNotFound() from exc
         return StreamingHttpResponse(
             chunks,
@@ -278,6 +278,6 @@ class PictureFileView(APIView):
             headers={
                 **headers,
                 "Content-Length": str(pet.picture_bytes),
-                "Content-Disposition": f'inline; filename="{pet.pk}.png"',
+                "Content-Disposition": f'inline; filename="{pet.pet_id}.png"',
             },
         )

@@ -1,14 +1,15 @@
+import uuid
+
 import factory
 
 from petshop.models import Pet
-from petshop.validators import new_pet_id
 
 
 class PetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Pet
 
-    id = factory.LazyFunction(new_pet_id)
+    id = factory.LazyFunction(uuid.uuid4)
     name = factory.Sequence(lambda number: f"Dog {number}")
     owner = factory.Faker("first_name")
     breed = factory.Iterator(["Poodle", "Beagle", "Golden Retriever", "Dachshund"])

@@ -19,7 +19,7 @@ ORIGINAL_CLIENT_BODY = {
 
 
 def pet_fields(pet: Pet) -> tuple:
-    return (pet.id, pet.name, pet.owner, pet.breed, pet.birth_year)
+    return (pet.pet_id, pet.name, pet.owner, pet.breed, pet.birth_year)
 
 
 def test_list_is_public_paginated_and_uses_the_wire_names(api_client):
@@ -69,11 +69,11 @@ def test_list_filters_by_breed_owner_and_search_in_any_case(api_client, query, e
 def test_read_returns_year_as_string_and_null_picture_url(api_client):
     pet = PetFactory(birth_year=2018)
 
-    response = api_client.get(f"/pet/{pet.id}")
+    response = api_client.get(f"/pet/{pet.pet_id}")
 
     assert response.status_code == 200
     body = response.json()
-    assert body["petId"] == pet.id
+    assert body["petId"] == pet.pet_id
     assert body["data_nascimento"] == "2018"
     assert body["picture_url"] is None
 
@@ -82,10 +82,10 @@ def test_read_returns_year_as_string_and_null_picture_url(api_client):
 def test_read_accepts_dashed_upper_case_and_trailing_slash_ids(api_client, spelling):
     pet = PetFactory()
 
-    response = api_client.get(f"/pet/{spelling(pet.id)}")
+    response = api_client.get(f"/pet/{spelling(pet.pet_id)}")
 
     assert response.status_code == 200
-    assert response.json()["petId"] == pet.id
+    assert response.json()["petId"] == pet.pet_id
 
 
 @pytest.mark.parametrize("pet_id", [uuid.uuid4().hex, "not-an-id", "1234", "g" * 32, uuid.uuid4().hex + "0"])
@@ -117,8 +117,8 @@ def test_create_generates_an_id_when_absent_and_trims_text(auth_client):
 
     assert response.status_code == 201
     pet = Pet.objects.get()
-    assert len(pet.id) == 32
-    assert int(pet.id, 16) >= 0
+    assert len(pet.pet_id) == 32
+    assert int(pet.pet_id, 16) >= 0
     assert pet.name == "Rex"
     assert pet.birth_year == 2018
 
@@ -133,7 +133,7 @@ def test_create_normalises_a_dashed_upper_case_uuid(auth_client):
 
 
 def test_create_answers_409_for_a_taken_id_and_changes_nothing(auth_client):
-    existing = PetFactory(id=ORIGINAL_CLIENT_BODY["petId"], name="Original")
+    existing = PetFactory(id=uuid.UUID(ORIGINAL_CLIENT_BODY["petId"]), name="Original")
 
     response = auth_client.post("/pet", ORIGINAL_CLIENT_BODY, format="json")
 
@@ -229,7 +229,7 @@ def test_create_refuses_a_body_over_the_request_limit(auth_client, settings):
 
 
 def test_replace_by_body_id_updates_the_pet_as_the_original_client_does(auth_client):
-    pet = PetFactory(id=ORIGINAL_CLIENT_BODY["petId"])
+    pet = PetFactory(id=uuid.UUID(ORIGINAL_CLIENT_BODY["petId"]))
 
     response = auth_client.put("/pet", ORIGINAL_CLIENT_BODY, format="json")
 
@@ -258,9 +258,9 @@ def test_replace_by_body_id_requires_the_id(auth_client):
 
 def test_replace_accepts_a_body_read_with_get_including_read_only_fields(auth_client):
     pet = PetFactory(name="Rex")
-    body = auth_client.get(f"/pet/{pet.id}").json()
+    body = auth_client.get(f"/pet/{pet.pet_id}").json()
 
-    by_path = auth_client.put(f"/pet/{pet.id}", {**body, "nome_pet": "Rex II", "extra": 1}, format="json")
+    by_path = auth_client.put(f"/pet/{pet.pet_id}", {**body, "nome_pet": "Rex II", "extra": 1}, format="json")
     by_body = auth_client.put("/pet", {**body, "nome_pet": "Rex III"}, format="json")
 
     assert by_path.status_code == 200, by_path.content
@@ -274,7 +274,7 @@ def test_replace_by_path_refuses_a_body_id_that_differs_and_changes_nothing(auth
     pet = PetFactory(name="Rex")
     other = PetFactory(name="Max")
 
-    response = auth_client.put(f"/pet/{pet.id}", {**ORIGINAL_CLIENT_BODY, "petId": other.id}, format="json")
+    response = auth_client.put(f"/pet/{pet.pet_id}", {**ORIGINAL_CLIENT_BODY, "petId": other.pet_id}, format="json")
 
     assert response.status_code == 400
     assert "petId" in response.json()["errors"]
@@ -286,7 +286,7 @@ def test_replace_by_path_refuses_a_body_id_that_differs_and_changes_nothing(auth
 def test_replace_by_path_accepts_the_same_id_in_another_spelling(auth_client):
     pet = PetFactory()
 
-    response = auth_client.put(f"/pet/{pet.id}", {**ORIGINAL_CLIENT_BODY, "petId": str(uuid.UUID(pet.id))})
+    response = auth_client.put(f"/pet/{pet.pet_id}", {**ORIGINAL_CLIENT_BODY, "petId": str(uuid.UUID(pet.pet_id))})
 
     assert response.status_code == 200
     pet.refresh_from_db()
@@ -296,7 +296,7 @@ def test_replace_by_path_accepts_the_same_id_in_another_spelling(auth_client):
 def test_replace_by_path_requires_every_field(auth_client):
     pet = PetFactory(name="Rex")
 
-    response = auth_client.put(f"/pet/{pet.id}", {"nome_pet": "Max"}, format="json")
+    response = auth_client.put(f"/pet/{pet.pet_id}", {"nome_pet": "Max"}, format="json")
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"dono", "raca", "data_nascimento"}
@@ -306,7 +306,7 @@ def test_partial_update_changes_only_the_given_fields(auth_client):
     pet = PetFactory(name="Rex", owner="Ana")
     before = pet.updated_at
 
-    response = auth_client.patch(f"/pet/{pet.id}", {"dono": "Caio"}, format="json")
+    response = auth_client.patch(f"/pet/{pet.pet_id}", {"dono": "Caio"}, format="json")
 
     assert response.status_code == 200
     pet.refresh_from_db()
@@ -317,8 +317,8 @@ def test_partial_update_changes_only_the_given_fields(auth_client):
 def test_partial_update_refuses_invalid_values_and_a_differing_id(auth_client):
     pet = PetFactory(name="Rex")
 
-    bad_year = auth_client.patch(f"/pet/{pet.id}", {"data_nascimento": "1850"}, format="json")
-    bad_id = auth_client.patch(f"/pet/{pet.id}", {"petId": uuid.uuid4().hex}, format="json")
+    bad_year = auth_client.patch(f"/pet/{pet.pet_id}", {"data_nascimento": "1850"}, format="json")
+    bad_id = auth_client.patch(f"/pet/{pet.pet_id}", {"petId": uuid.uuid4().hex}, format="json")
 
     assert (bad_year.status_code, bad_id.status_code) == (400, 400)
     pet.refresh_from_db()
@@ -328,10 +328,10 @@ def test_partial_update_refuses_invalid_values_and_a_differing_id(auth_client):
 def test_delete_answers_204_and_the_pet_is_gone(auth_client):
     pet = PetFactory()
 
-    response = auth_client.delete(f"/pet/{pet.id}")
+    response = auth_client.delete(f"/pet/{pet.pet_id}")
 
     assert response.status_code == 204
-    assert auth_client.get(f"/pet/{pet.id}").status_code == 404
+    assert auth_client.get(f"/pet/{pet.pet_id}").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -349,7 +349,7 @@ def test_delete_answers_204_and_the_pet_is_gone(auth_client):
 def test_writes_need_a_token(api_client, method, path):
     pet = PetFactory(name="Rex")
 
-    response = getattr(api_client, method)(path.format(id=pet.id), ORIGINAL_CLIENT_BODY, format="json")
+    response = getattr(api_client, method)(path.format(id=pet.pet_id), ORIGINAL_CLIENT_BODY, format="json")
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
@@ -362,7 +362,7 @@ def test_writes_need_a_token(api_client, method, path):
 def test_reads_are_public(api_client, path):
     pet = PetFactory()
 
-    assert api_client.get(path.format(id=pet.id)).status_code == 200
+    assert api_client.get(path.format(id=pet.pet_id)).status_code == 200
 
 
 def test_any_user_with_a_token_may_write(other_client):
@@ -372,7 +372,7 @@ def test_any_user_with_a_token_may_write(other_client):
 
 
 def test_unsupported_method_answers_405_with_allow(auth_client):
-    response = auth_client.post(f"/pet/{PetFactory().id}", ORIGINAL_CLIENT_BODY, format="json")
+    response = auth_client.post(f"/pet/{PetFactory().pet_id}", ORIGINAL_CLIENT_BODY, format="json")
 
     assert response.status_code == 405
     assert "PUT" in response["Allow"]

@@ -30,16 +30,16 @@ def read_streamed(response) -> bytes:
 
 
 def test_upload_raw_jpeg_stores_an_upright_png_without_metadata(upload, pet, jpeg, picture_storage):
-    response = upload(pet.id, jpeg)
+    response = upload(pet.pet_id, jpeg)
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["petId"] == pet.id
-    assert body["picture_url"] == f"http://testserver/picture/{pet.id}.png"
+    assert body["petId"] == pet.pet_id
+    assert body["picture_url"] == f"http://testserver/picture/{pet.pet_id}.png"
     assert (body["width"], body["height"]) == (80, 120)
     stored = picture_storage()
     assert len(stored) == 1
-    assert stored[0].startswith(f"pets/{pet.id}/")
+    assert stored[0].startswith(f"pets/{pet.pet_id}/")
     assert stored[0].endswith(".png")
     pet.refresh_from_db()
     assert pet.picture.name == stored[0]
@@ -47,9 +47,9 @@ def test_upload_raw_jpeg_stores_an_upright_png_without_metadata(upload, pet, jpe
 
 
 def test_download_streams_the_png_with_etag_and_cache_control(upload, api_client, pet, jpeg, picture_storage):
-    upload(pet.id, jpeg)
+    upload(pet.pet_id, jpeg)
 
-    response = api_client.get(f"/picture/{pet.id}.png")
+    response = api_client.get(f"/picture/{pet.pet_id}.png")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
@@ -67,10 +67,10 @@ def test_download_streams_the_png_with_etag_and_cache_control(upload, api_client
 
 @pytest.mark.parametrize("if_none_match", ["{etag}", "W/{etag}", '"other", {etag}', "*"])
 def test_download_answers_304_when_the_etag_matches(upload, api_client, pet, png, if_none_match):
-    upload(pet.id, png, "image/png")
-    etag = api_client.get(f"/picture/{pet.id}.png")["ETag"]
+    upload(pet.pet_id, png, "image/png")
+    etag = api_client.get(f"/picture/{pet.pet_id}.png")["ETag"]
 
-    response = api_client.get(f"/picture/{pet.id}.png", HTTP_IF_NONE_MATCH=if_none_match.format(etag=etag))
+    response = api_client.get(f"/picture/{pet.pet_id}.png", HTTP_IF_NONE_MATCH=if_none_match.format(etag=etag))
 
     assert response.status_code == 304
     assert response["ETag"] == etag
@@ -79,18 +79,18 @@ def test_download_answers_304_when_the_etag_matches(upload, api_client, pet, png
 
 
 def test_download_answers_200_when_the_etag_is_stale(upload, api_client, pet, png, jpeg):
-    upload(pet.id, png, "image/png")
-    stale = api_client.get(f"/picture/{pet.id}.png")["ETag"]
-    upload(pet.id, jpeg)
+    upload(pet.pet_id, png, "image/png")
+    stale = api_client.get(f"/picture/{pet.pet_id}.png")["ETag"]
+    upload(pet.pet_id, jpeg)
 
-    response = api_client.get(f"/picture/{pet.id}.png", HTTP_IF_NONE_MATCH=stale)
+    response = api_client.get(f"/picture/{pet.pet_id}.png", HTTP_IF_NONE_MATCH=stale)
 
     assert response.status_code == 200
     assert response["ETag"] != stale
 
 
 def test_upload_as_multipart_field_file(auth_client, pet, png, picture_storage):
-    response = auth_client.post(f"/picture/{pet.id}", {"file": io.BytesIO(png)}, format="multipart")
+    response = auth_client.post(f"/picture/{pet.pet_id}", {"file": io.BytesIO(png)}, format="multipart")
 
     assert response.status_code == 201, response.content
     assert (response.json()["width"], response.json()["height"]) == (30, 20)
@@ -98,7 +98,7 @@ def test_upload_as_multipart_field_file(auth_client, pet, png, picture_storage):
 
 
 def test_upload_multipart_without_file_is_400(auth_client, pet):
-    response = auth_client.post(f"/picture/{pet.id}", {"other": "x"}, format="multipart")
+    response = auth_client.post(f"/picture/{pet.pet_id}", {"other": "x"}, format="multipart")
 
     assert response.status_code == 400
     assert "file" in response.json()["errors"]
@@ -106,7 +106,7 @@ def test_upload_multipart_without_file_is_400(auth_client, pet):
 
 @pytest.mark.parametrize("content_type", ["image/png", "application/json", ""])
 def test_upload_with_an_empty_body_is_400(auth_client, pet, content_type):
-    response = auth_client.generic("POST", f"/picture/{pet.id}", b"", content_type=content_type)
+    response = auth_client.generic("POST", f"/picture/{pet.pet_id}", b"", content_type=content_type)
 
     assert response.status_code == 400
     assert response.json()["errors"]["file"][0].startswith("No image was sent")
@@ -121,7 +121,7 @@ def test_upload_with_an_empty_body_is_400(auth_client, pet, content_type):
     ],
 )
 def test_upload_refuses_what_is_not_an_accepted_image_with_415(upload, pet, picture_storage, body, content_type, code):
-    response = upload(pet.id, body, content_type)
+    response = upload(pet.pet_id, body, content_type)
 
     assert response.status_code == 415
     assert response.json()["code"] == code
@@ -132,7 +132,7 @@ def test_upload_refuses_a_truncated_jpeg_with_415(upload, pet, picture_storage):
     output = io.BytesIO()
     Image.effect_noise((256, 256), 64).convert("RGB").save(output, "JPEG")
 
-    response = upload(pet.id, output.getvalue()[:-2000])
+    response = upload(pet.pet_id, output.getvalue()[:-2000])
 
     assert response.status_code == 415
     assert response.json()["code"] == "corrupt_image"
@@ -142,7 +142,7 @@ def test_upload_refuses_a_truncated_jpeg_with_415(upload, pet, picture_storage):
 
 
 def test_upload_refuses_a_50_megapixel_png_with_413(upload, pet, picture_storage):
-    response = upload(pet.id, png_bytes(Image.new("1", (10_000, 5_000))), "image/png")
+    response = upload(pet.pet_id, png_bytes(Image.new("1", (10_000, 5_000))), "image/png")
 
     assert response.status_code == 413
     assert response.json()["code"] == "image_too_many_pixels"
@@ -152,21 +152,21 @@ def test_upload_refuses_a_50_megapixel_png_with_413(upload, pet, picture_storage
 def test_upload_refuses_more_bytes_than_the_upload_limit_with_413(upload, auth_client, pet, jpeg, settings):
     settings.UPLOAD_MAX_BYTES = len(jpeg) - 1
 
-    raw = upload(pet.id, jpeg)
-    multipart = auth_client.post(f"/picture/{pet.id}", {"file": io.BytesIO(jpeg)}, format="multipart")
+    raw = upload(pet.pet_id, jpeg)
+    multipart = auth_client.post(f"/picture/{pet.pet_id}", {"file": io.BytesIO(jpeg)}, format="multipart")
 
     assert (raw.status_code, multipart.status_code) == (413, 413)
     assert raw.json()["code"] == "image_too_large"
 
 
 def test_upload_refuses_a_body_over_the_views_request_limit_before_reading_it(upload, pet, settings):
-    response = upload(pet.id, b"\0" * (settings.UPLOAD_MAX_BYTES + 64 * 1024 + 1))
+    response = upload(pet.pet_id, b"\0" * (settings.UPLOAD_MAX_BYTES + 64 * 1024 + 1))
 
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
 
 
-@pytest.mark.parametrize("pet_id", [PetFactory.build().id, "not-an-id", "0" * 31])
+@pytest.mark.parametrize("pet_id", [PetFactory.build().pet_id, "not-an-id", "0" * 31])
 def test_picture_routes_answer_404_for_an_unknown_or_malformed_pet(auth_client, png, picture_storage, pet_id):
     upload = auth_client.generic("POST", f"/picture/{pet_id}", png, content_type="image/png")
     download = auth_client.get(f"/picture/{pet_id}.png")
@@ -177,26 +177,26 @@ def test_picture_routes_answer_404_for_an_unknown_or_malformed_pet(auth_client, 
 
 
 def test_download_is_404_when_the_pet_has_no_picture(api_client, pet):
-    response = api_client.get(f"/picture/{pet.id}.png")
+    response = api_client.get(f"/picture/{pet.pet_id}.png")
 
     assert response.status_code == 404
     assert response.json() == {"detail": "This pet has no picture.", "code": "not_found"}
 
 
 def test_download_is_404_when_the_stored_file_has_vanished(upload, api_client, pet, png, picture_storage):
-    upload(pet.id, png, "image/png")
+    upload(pet.pet_id, png, "image/png")
     default_storage.delete(picture_storage()[0])
 
-    response = api_client.get(f"/picture/{pet.id}.png")
+    response = api_client.get(f"/picture/{pet.pet_id}.png")
 
     assert response.status_code == 404
 
 
 def test_replacing_a_picture_leaves_only_the_new_file(upload, pet, png, jpeg, picture_storage):
-    upload(pet.id, png, "image/png")
+    upload(pet.pet_id, png, "image/png")
     first = picture_storage()
 
-    upload(pet.id, jpeg)
+    upload(pet.pet_id, jpeg)
 
     second = picture_storage()
     assert len(first) == len(second) == 1
@@ -208,25 +208,25 @@ def test_replacing_a_picture_leaves_only_the_new_file(upload, pet, png, jpeg, pi
 def test_deleting_a_picture_removes_the_file_and_the_url(
     upload, auth_client, api_client, pet, png, picture_storage, django_capture_on_commit_callbacks
 ):
-    upload(pet.id, png, "image/png")
+    upload(pet.pet_id, png, "image/png")
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = auth_client.delete(f"/picture/{pet.id}")
+        response = auth_client.delete(f"/picture/{pet.pet_id}")
 
     assert response.status_code == 204
     assert picture_storage() == []
-    assert api_client.get(f"/pet/{pet.id}").json()["picture_url"] is None
-    assert api_client.get(f"/picture/{pet.id}.png").status_code == 404
-    assert auth_client.delete(f"/picture/{pet.id}").status_code == 204
+    assert api_client.get(f"/pet/{pet.pet_id}").json()["picture_url"] is None
+    assert api_client.get(f"/picture/{pet.pet_id}.png").status_code == 404
+    assert auth_client.delete(f"/picture/{pet.pet_id}").status_code == 204
 
 
 def test_deleting_a_pet_removes_its_picture_file(
     upload, auth_client, pet, png, picture_storage, django_capture_on_commit_callbacks
 ):
-    upload(pet.id, png, "image/png")
+    upload(pet.pet_id, png, "image/png")
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = auth_client.delete(f"/pet/{pet.id}")
+        response = auth_client.delete(f"/pet/{pet.pet_id}")
 
     assert response.status_code == 204
     assert picture_storage() == []
