@@ -86,6 +86,11 @@ _PG_LITERALS: dict[type, Callable[[Any], str]] = {
 }
 
 
+def postgresql_text_literal(text: str | None) -> str:
+    """The literal of a value given in PostgreSQL's own text form; NULL for None."""
+    return "NULL" if text is None else _pg_text(text)
+
+
 def postgresql_literal(value: Any) -> str:
     """The PostgreSQL literal of a value as psycopg reads or binds it.
 

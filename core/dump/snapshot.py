@@ -55,6 +55,12 @@ class Snapshot:
         raw = self.connection.connection
         with raw.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            # Values may be read in their text form: make it the same, and
+            # exact, whatever the server's defaults (as pg_dump does).
+            cursor.execute(
+                "SET LOCAL DateStyle = ISO; SET LOCAL IntervalStyle = postgres; SET LOCAL TimeZone = 'UTC';"
+                " SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = hex"
+            )
             # The snapshot is taken by the transaction's first query.
             cursor.execute("SELECT 1")
         return raw

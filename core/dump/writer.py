@@ -34,8 +34,9 @@ from django.db.models import Model
 
 from core.dump import files
 from core.dump.convert import value_converter
-from core.dump.dialects import DIALECTS, Dialect, dialect_of, get_dialect
+from core.dump.dialects import DIALECTS, POSTGRESQL, Dialect, dialect_of, get_dialect
 from core.dump.exceptions import DumpError
+from core.dump.literals import postgresql_text_literal
 from core.dump.schema import columns, dumped_models, schema_statements
 from core.dump.snapshot import Snapshot
 from core.storage import StoredFileMissing, open_chunks
@@ -147,31 +148,38 @@ class DumpWriter:
         fields = columns(model)
         source_name = snapshot.connection.ops.quote_name
         target_name = self.dialect.quote_name
-        select = ", ".join(source_name(field.column) for field in fields)
+        readers = [self._reader_for(field, snapshot) for field in fields]
+        select = ", ".join(expression for expression, _literal in readers)
+        values_of = _values_writer([literal for _expression, literal in readers])
         order = ", ".join(source_name(field.column) for field in model._meta.pk_fields)
         names = ", ".join(target_name(field.column) for field in fields)
         insert = f"INSERT INTO {target_name(table)} ({names}) VALUES ("
-        literals = [self._literal_for(field, snapshot) for field in fields]
         count = 0
         try:
             # Ordered by primary key, so that the same data gives the same dump.
             for row in snapshot.rows(f"SELECT {select} FROM {source_name(table)} ORDER BY {order}"):
-                values = ", ".join([literal(value) for literal, value in zip(literals, row, strict=True)])
-                yield f"{insert}{values});\n"
+                yield f"{insert}{values_of(row)});\n"
                 count += 1
                 self.rows += 1
         except (TypeError, ValueError) as exc:
             raise DumpError(f"Cannot write row {count + 1} of {table}: {exc}") from exc
         self.table_rows[table] = count
 
-    def _literal_for(self, field, snapshot: Snapshot) -> Callable[[Any], str]:
+    def _reader_for(self, field, snapshot: Snapshot) -> tuple[str, Callable[[Any], str]]:
+        """What to select for `field`'s column, and how to write what comes back."""
+        column = snapshot.connection.ops.quote_name(field.column)
         literal = self.dialect.literal
+        if self.dialect.name == snapshot.dialect == POSTGRESQL:
+            # PostgreSQL's text form of a value reads back exactly, whatever the
+            # type (pg_dump writes it too); quoting it is all that is left, and
+            # psycopg builds no Python objects on the way.
+            return f"{column}::text", postgresql_text_literal
         if self.dialect.name == snapshot.dialect:
-            return literal
+            return column, literal
         convert = value_converter(field, snapshot.connection, self.dialect.connection)
         if convert is None:
-            return literal
-        return lambda value: literal(convert(value))
+            return column, literal
+        return column, lambda value: literal(convert(value))
 
     def _files(self, snapshot: Snapshot, models: list[type[Model]]) -> Iterator[str]:
         yield from _lines(files.table_statements(self.dialect))
@@ -200,6 +208,15 @@ class DumpWriter:
             size += len(chunk)
             yield files.append_statement(self.dialect, file_id, chunk) + "\n"
         yield files.finish_statement(file_id, size, digest.hexdigest()) + "\n"
+
+
+def _values_writer(literals: list[Callable[[Any], str]]) -> Callable[[tuple], str]:
+    """A function writing a row's values with one literal function per column."""
+    first = literals[0]
+    if all(literal is first for literal in literals):
+        # The common case, and the hot loop of a dump: map() is the fastest way.
+        return lambda row: ", ".join(map(first, row))
+    return lambda row: ", ".join([literal(value) for literal, value in zip(literals, row, strict=True)])
 
 
 def _lines(statements: Iterable[str]) -> Iterator[str]:

@@ -20,7 +20,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.dump.literals import postgresql_literal, sqlite_literal
+from core.dump.literals import postgresql_literal, postgresql_text_literal, sqlite_literal
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs the suite on PostgreSQL")
 
@@ -145,6 +145,11 @@ def test_postgresql_literal_stores_what_binding_stores(postgresql_cursor, column
         if isinstance(value, float) and value == 0:
             # Equal to 0.0 in SQL; the sign must survive too.
             assert math.copysign(1, stored) == math.copysign(1, value)
+        # Same-dialect dumps read PostgreSQL's text form and quote it.
+        postgresql_cursor.execute(f"SELECT (%s)::{column_type}::text", [value])
+        (text,) = postgresql_cursor.fetchone()
+        postgresql_cursor.execute(f"SELECT ({postgresql_text_literal(text)})::{column_type}::text")
+        assert postgresql_cursor.fetchone() == (text,)
 
     check()
 

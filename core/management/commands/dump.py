@@ -53,9 +53,7 @@ class Command(BaseCommand):
         writer = DumpWriter(dump_options, using=database)
         # Progress goes to standard error, and only to a terminal, so that
         # scripts and pipes get the dump alone.
-        progress = tqdm(
-            desc="Dumping", unit="B", unit_scale=True, file=sys.stderr, disable=not sys.stderr.isatty()
-        )
+        progress = tqdm(desc="Dumping", unit="B", unit_scale=True, file=sys.stderr, disable=not sys.stderr.isatty())
         with contextlib.ExitStack() as stack:
             stack.callback(progress.close)
             target = stack.enter_context(open(output, "wb")) if output else sys.stdout.buffer
