@@ -26,6 +26,7 @@ migrate: $(VENV)/.runtime
 	$(MANAGE) collectstatic --noinput --verbosity 0
 
 run: migrate
+	$(MANAGE) import_pets petshop/sample_data/pets.csv --if-empty
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
 test: $(VENV)/.dev
