@@ -1,14 +1,16 @@
 """Stored files inside a dump: the `dump_files` table.
 
 Every file named by a FileField (ImageField included) of any model, read from
-the default storage, travels as a row of `dump_files`: name, content type, size, SHA-256 and bytes. The row is
-inserted with no bytes and each chunk of the file is appended by a statement of
-its own, so no statement, and no step of writing or loading the dump, holds
-more than one chunk of a file. Size and SHA-256 follow the last chunk; they
+the default storage, travels as a row of `dump_files`: name, content type,
+size, SHA-256 and bytes. The row is inserted with no bytes and each chunk of
+the file is appended by a statement of its own, so no statement holds more than
+one chunk, and neither the dump's writer nor `load_dump` holds more than one
+chunk of a file in memory. Size and SHA-256 follow the last chunk; they
 describe exactly the bytes sent.
 
-A dump restored with psql or sqlite3 keeps the table; `load_dump` writes the
-files back into storage instead and drops it.
+A dump restored with psql or sqlite3 keeps the table (the files' bytes are
+there to take); `load_dump` writes the files back into storage instead and
+drops it.
 """
 
 # Writing SQL text is this module's job: names are quoted and values written as literals.

@@ -55,7 +55,7 @@ class Snapshot:
         raw = self.connection.connection
         with raw.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            # Values may be read in their text form: make it the same, and
+            # Rows are read in PostgreSQL's text form: make it the same, and
             # exact, whatever the server's defaults (as pg_dump does).
             cursor.execute(
                 "SET LOCAL DateStyle = ISO; SET LOCAL IntervalStyle = postgres; SET LOCAL TimeZone = 'UTC';"

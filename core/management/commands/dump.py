@@ -24,6 +24,8 @@ def boolean(value: str) -> bool:
 
 
 class Command(BaseCommand):
+    """Streams `core.dump.writer.DumpWriter` to a file or standard output."""
+
     help = (
         "Write the whole database, stored files included, as one SQL script: the same bytes as "
         "GET /dump.sql. Restore it with `manage.py load_dump`, psql or sqlite3."

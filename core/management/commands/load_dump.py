@@ -11,6 +11,8 @@ from core.dump.loader import DumpLoader
 
 
 class Command(BaseCommand):
+    """Checks a dump, then loads it with `core.dump.loader.DumpLoader`."""
+
     help = (
         "Restore a dump written by `manage.py dump` or /dump.sql into the configured database and "
         "storage. The whole file is checked first (trailer, row and file counts, SHA-256 of every "
