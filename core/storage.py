@@ -6,9 +6,11 @@ for them, and reads are streamed in chunks instead of being loaded whole (the
 S3 backend's own `open()` downloads the complete object first).
 """
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile
@@ -46,6 +48,20 @@ def delete_quietly(name: str) -> None:
         default_storage.delete(name)
     except (OSError, BotoCoreError, ClientError):
         logger.exception("could not delete stored file %s", name)
+        return
+    _remove_empty_folder(name)
+
+
+def _remove_empty_folder(name: str) -> None:
+    # On local disk the folder of a generated name (e.g. one per pet) would
+    # outlive its last file; S3 has no folders, so there is nothing to do there.
+    try:
+        folder = Path(default_storage.path(name)).parent
+    except NotImplementedError:
+        return
+    if folder != Path(default_storage.location).resolve():
+        with contextlib.suppress(OSError):  # not empty, or already gone
+            folder.rmdir()
 
 
 def delete_on_commit(name: str) -> None:

@@ -1,4 +1,5 @@
 import uuid
+from pathlib import Path
 
 import boto3
 import pytest
@@ -98,6 +99,19 @@ def test_delete_quietly_removes_the_file_and_ignores_a_missing_one(any_storage):
     storage.delete_quietly("")
 
     assert not default_storage.exists(name)
+
+
+def test_delete_quietly_removes_the_emptied_folder_on_local_disk(settings):
+    media = Path(settings.MEDIA_ROOT)
+    first = storage.save_bytes(storage.generated_name("pets/abc", "png"), b"1")
+    second = storage.save_bytes(storage.generated_name("pets/abc", "png"), b"2")
+
+    storage.delete_quietly(first)
+    assert (media / "pets" / "abc").is_dir()
+    storage.delete_quietly(second)
+
+    assert not (media / "pets" / "abc").exists()
+    assert (media / "pets").is_dir()
 
 
 @pytest.mark.django_db(transaction=True)
