@@ -1,6 +1,7 @@
 """Fixtures for the pet shop's tests: pets, real image files, local and S3 storage."""
 
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -28,10 +29,17 @@ def png() -> bytes:
     return output.getvalue()
 
 
+@pytest.fixture
+def stored_files(settings):
+    """A function listing the files under MEDIA_ROOT (a fresh folder per test)."""
+    media = Path(settings.MEDIA_ROOT)
+    return lambda: sorted(str(path.relative_to(media)) for path in media.rglob("*") if path.is_file())
+
+
 @pytest.fixture(params=["local", "s3"])
-def picture_storage(request, _media_in_tmp):
+def picture_storage(request, stored_files):
     """Run a test on local disk and on S3; returns a function listing the stored picture names."""
     if request.param == "s3":
         s3 = request.getfixturevalue("s3_storage")
         return lambda: sorted(s3_keys(s3))
-    return lambda: sorted(str(path.relative_to(_media_in_tmp)) for path in _media_in_tmp.rglob("*") if path.is_file())
+    return stored_files
