@@ -168,16 +168,25 @@ def scratch_postgresql_database():
         subprocess.run(["dropdb", "--force", name], env=postgresql_env(), check=True)
 
 
-def manage(*args: str, database_url: str, media: Path) -> subprocess.CompletedProcess:
-    """`manage.py` in a process of its own, with another database and media folder."""
-    env = {
+def installation_env(database_url: str, media: Path) -> dict[str, str]:
+    """The environment of another installation of the project: its database and media folder."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url,
         "MEDIA_ROOT": str(media),
     }
+
+
+def manage(*args: str, database_url: str, media: Path) -> subprocess.CompletedProcess:
+    """`manage.py` of another installation, in a process of its own."""
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=installation_env(database_url, media),
+        capture_output=True,
+        text=True,
+        check=True,
     )
 
 

@@ -9,7 +9,6 @@ timeout and a client that reads for several times longer.
 
 import http.client
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -19,8 +18,9 @@ import pytest
 from django.conf import settings
 
 from core.dump.writer import TRAILER_PREFIX
+from core.tests.test_dump import installation_env, manage
 
-# The test runs manage.py and gunicorn in processes of their own.
+# The test runs gunicorn in a process of its own.
 # ruff: noqa: S603
 
 TIMEOUT_SECONDS = 2
@@ -65,18 +65,9 @@ def wait_until_serving(port: int, server: subprocess.Popen) -> None:
 
 
 def test_dump_streams_past_gunicorn_worker_timeout_to_a_slow_client(tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-    }
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput"], cwd=settings.BASE_DIR, env=env, check=True, capture_output=True)
-    setup = subprocess.run(
-        [*manage, "shell", "-c", INSTALLATION], cwd=settings.BASE_DIR, env=env, check=True, capture_output=True
-    )
-    token = setup.stdout.decode().split()[-1]
+    installation = {"database_url": f"sqlite:///{tmp_path / 'db.sqlite3'}", "media": tmp_path / "media"}
+    manage("migrate", "--noinput", **installation)
+    token = manage("shell", "-c", INSTALLATION, **installation).stdout.split()[-1]
     port = free_port()
     log = tmp_path / "gunicorn.log"
     command = [
@@ -84,7 +75,9 @@ def test_dump_streams_past_gunicorn_worker_timeout_to_a_slow_client(tmp_path):
         *("--workers", "1", "--timeout", str(TIMEOUT_SECONDS), "--bind", f"127.0.0.1:{port}"),
     ]
     with log.open("wb") as output:
-        server = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=output, stderr=output)
+        server = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=installation_env(**installation), stdout=output, stderr=output
+        )
     try:
         wait_until_serving(port, server)
         client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

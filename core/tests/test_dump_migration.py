@@ -10,18 +10,12 @@ and the same picture bytes.
 import hashlib
 import io
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-# The test runs manage.py in a process of its own.
-# ruff: noqa: S603
+from core.tests.test_dump import manage
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -58,22 +52,12 @@ print(json.dumps({"pets": pets, "pictures": pictures}))
 """
 
 
-def manage(*args: str, database: Path, media: Path) -> str:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "MEDIA_ROOT": str(media),
-    }
-    command = [sys.executable, "manage.py", *args]
-    return subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True).stdout
-
-
 def test_sqlite_installation_moves_to_migrated_postgresql_with_its_pets_and_pictures(api_client, tmp_path):
-    database, media, dump = tmp_path / "pets.sqlite3", tmp_path / "sqlite-media", tmp_path / "dump.sql"
-    manage("migrate", "--noinput", database=database, media=media)
-    served = json.loads(manage("shell", "-c", SQLITE_INSTALLATION, database=database, media=media).splitlines()[-1])
-    manage("dump", "--schema=false", "--dialect=postgresql", f"--output={dump}", database=database, media=media)
+    installation = {"database_url": f"sqlite:///{tmp_path / 'pets.sqlite3'}", "media": tmp_path / "sqlite-media"}
+    dump = tmp_path / "dump.sql"
+    manage("migrate", "--noinput", **installation)
+    served = json.loads(manage("shell", "-c", SQLITE_INSTALLATION, **installation).stdout.splitlines()[-1])
+    manage("dump", "--schema=false", "--dialect=postgresql", f"--output={dump}", **installation)
 
     call_command("load_dump", str(dump), stdout=io.StringIO())
 
