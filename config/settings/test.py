@@ -7,11 +7,17 @@ suite runs against SQLite or PostgreSQL and against Redis.
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHE_URL, CACHES, REST_FRAMEWORK, env
+from config.settings.base import CACHE_URL, CACHES, DATABASES, REST_FRAMEWORK, VAR_DIR, env
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not SQLite's default in-memory test database: in memory, readers
+    # lock tables instead of reading a snapshot, unlike the real installation
+    # (WAL). pytest-django gives every xdist worker its own copy.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 
 # Fast hashing: the suite creates many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
