@@ -28,22 +28,21 @@ def pet_create(*, name: str, owner: str, breed: str, birth_year: int, id: uuid.U
     pet = Pet(name=name, owner=owner, breed=breed, birth_year=birth_year)
     if id is not None:
         pet.id = id
-    if Pet.objects.filter(pk=pet.pk).exists():
-        raise PetIdTaken()
     try:
         with transaction.atomic():
             # force_insert: a taken id must fail, not silently update the other pet.
             pet.save(force_insert=True)
     except IntegrityError as exc:
-        # A concurrent create with the same id won the race.
-        raise PetIdTaken() from exc
+        if Pet.objects.filter(pk=pet.pk).exists():
+            raise PetIdTaken() from exc
+        raise
     return pet
 
 
 def pet_update(pet: Pet, **changes) -> Pet:
     """Change a pet's fields (all of them for a replace, some for a partial update).
 
-    A `id` among the changes must be the pet's own: the views refuse a
+    An `id` among the changes must be the pet's own: the views refuse a
     different one before calling this.
     """
     changes.pop("id", None)
