@@ -254,3 +254,22 @@ def test_the_old_file_stays_when_the_replacing_transaction_rolls_back(pet, png, 
     pet.refresh_from_db()
     assert pet.picture.name == first[0]
     assert first[0] in picture_storage()
+
+
+def test_head_on_the_download_sends_the_headers_without_the_body(upload, api_client, pet, png):
+    upload(pet.pet_id, png, "image/png")
+
+    response = api_client.head(f"/picture/{pet.pet_id}.png")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert "ETag" in response
+    assert b"".join(response.streaming_content) == b""
+
+
+def test_writing_to_the_download_url_answers_405_with_allow(auth_client, pet, png):
+    response = auth_client.generic("POST", f"/picture/{pet.pet_id}.png", png, content_type="image/png")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert "GET" in response["Allow"]
