@@ -91,6 +91,33 @@ def postgresql_text_literal(text: str | None) -> str:
     return "NULL" if text is None else _pg_text(text)
 
 
+# The literals that PostgreSQL's quote_literal() and quote_nullable() write: a
+# standard string, or an escape string (E'...') when the text holds a backslash,
+# which is then doubled; quotes are doubled in both.
+_PG_QUOTED = re.compile(r"E?'[^']*(?:''[^']*)*'")
+_PG_CONTROL = re.compile(r"[\x01-\x1f\x7f]")
+
+
+def postgresql_quoted_on_one_line(sql: str) -> str:
+    """`sql` with each literal that PostgreSQL's quote_literal() wrote in it as `postgresql_text_literal` writes it.
+
+    The two differ only in control characters, which quote_literal() leaves as
+    they are (a newline would break the literal across lines) and which are
+    escaped here. `sql` holds nothing else but NULL and punctuation: the rows
+    that PostgreSQL quotes for a dump.
+    """
+    return _PG_QUOTED.sub(_pg_quoted_on_one_line, sql)
+
+
+def _pg_quoted_on_one_line(match: re.Match) -> str:
+    literal = match.group()
+    if not _PG_CONTROL.search(literal):
+        return literal
+    # An escape string's backslashes are doubled already; a standard string has none.
+    body = literal[2:-1] if literal.startswith("E") else literal[1:-1]
+    return "E'" + _PG_CONTROL.sub(_pg_escape, body) + "'"
+
+
 def postgresql_literal(value: Any) -> str:
     """The PostgreSQL literal of a value as psycopg reads or binds it.
 

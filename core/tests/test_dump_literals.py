@@ -20,7 +20,12 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.dump.literals import postgresql_literal, postgresql_text_literal, sqlite_literal
+from core.dump.literals import (
+    postgresql_literal,
+    postgresql_quoted_on_one_line,
+    postgresql_text_literal,
+    sqlite_literal,
+)
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs the suite on PostgreSQL")
 
@@ -150,8 +155,34 @@ def test_postgresql_literal_stores_what_binding_stores(postgresql_cursor, column
         (text,) = postgresql_cursor.fetchone()
         postgresql_cursor.execute(f"SELECT ({postgresql_text_literal(text)})::{column_type}::text")
         assert postgresql_cursor.fetchone() == (text,)
+        # Or PostgreSQL quotes it, and the dump mends its control characters.
+        postgresql_cursor.execute(f"SELECT quote_nullable((%s)::{column_type}::text)", [value])
+        (quoted,) = postgresql_cursor.fetchone()
+        assert postgresql_quoted_on_one_line(quoted) == postgresql_text_literal(text)
 
     check()
+
+
+def quote_literal(text: str) -> str:
+    """What PostgreSQL's quote_literal() returns (src/backend/utils/adt/quote.c)."""
+    doubled = text.replace("'", "''").replace("\\", "\\\\")
+    return f"E'{doubled}'" if "\\" in text else f"'{doubled}'"
+
+
+@given(texts=st.lists(st.none() | nul_free_text | st.text(alphabet="\\'\n\r\t\x7f\x1b,() ENUL"), max_size=5))
+def test_postgresql_quoted_row_on_one_line_holds_the_literals_of_its_values(texts):
+    quoted = "(" + ", ".join("NULL" if text is None else quote_literal(text) for text in texts) + ")"
+
+    on_one_line = postgresql_quoted_on_one_line(quoted)
+
+    assert on_one_line == "(" + ", ".join(map(postgresql_text_literal, texts)) + ")"
+    assert not [character for character in on_one_line if character < " " or character == "\x7f"]
+
+
+def test_postgresql_quoted_on_one_line_escapes_control_characters_only():
+    assert postgresql_quoted_on_one_line("('a\nb', E'c\\\\d\te', 'f''g', NULL, '\xa0')") == (
+        "(E'a\\nb', E'c\\\\d\\te', 'f''g', NULL, '\xa0')"
+    )
 
 
 def test_postgresql_literal_rejects_nul_characters():
