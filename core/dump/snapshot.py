@@ -83,20 +83,25 @@ class Snapshot:
         return raw
 
     def rows(self, sql: str) -> Iterator[tuple]:
-        """The rows of query `sql`, read FETCH_ROWS at a time.
+        """The rows of query `sql`, read FETCH_ROWS at a time."""
+        for batch in self.batches(sql):
+            yield from batch
+
+    def batches(self, sql: str, size: int = FETCH_ROWS) -> Iterator[list[tuple]]:
+        """The rows of query `sql` in lists of `size` rows (the last may be shorter, none is empty).
 
         On PostgreSQL through a server-side cursor, so the result set stays on
         the server; SQLite computes rows as they are fetched.
         """
         if self.dialect == POSTGRESQL:
             cursor = self._raw.cursor(name=next(self._cursor_names))
-            cursor.itersize = FETCH_ROWS
+            cursor.itersize = size
         else:
             cursor = self._raw.cursor()
         try:
             cursor.execute(sql)
-            while batch := cursor.fetchmany(FETCH_ROWS):
-                yield from batch
+            while batch := cursor.fetchmany(size):
+                yield batch
         finally:
             cursor.close()
 
