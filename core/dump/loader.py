@@ -30,7 +30,11 @@ from core.dump.exceptions import DumpError, InvalidDumpError
 from core.dump.statements import StatementSplitter
 from core.dump.writer import BEGIN, COMMIT, FORMAT_VERSION, HEADER_PREFIX, TRAILER_PREFIX
 
-_INSERT_ROW = re.compile(r'^INSERT INTO "((?:[^"]|"")+)" ')
+# Format 1 wrote one row per INSERT; format 2 writes several, and both write no
+# literal with a line break in it, so every line of an INSERT after its first
+# starts a row: "(...),".
+READABLE_FORMATS = (1, FORMAT_VERSION)
+_INSERT_ROWS = re.compile(r'^INSERT INTO "((?:[^"]|"")+)" ')
 # Statements sent to PostgreSQL per round trip are gathered up to this size.
 BATCH_CHARS = 1024 * 1024
 
@@ -62,11 +66,12 @@ class DumpReader:
         self.header = _parse_comment(first_line, HEADER_PREFIX)
         if (
             self.header is None
-            or self.header.get("format") != FORMAT_VERSION
+            or self.header.get("format") not in READABLE_FORMATS
             or self.header.get("dialect") not in DIALECTS
             or not isinstance(self.header.get("schema"), bool)
         ):
-            raise InvalidDumpError(f"{self.path} is not a dump of format {FORMAT_VERSION}, says its first line.")
+            formats = " or ".join(map(str, READABLE_FORMATS))
+            raise InvalidDumpError(f"{self.path} is not a dump of format {formats}, says its first line.")
         self.trailer: dict | None = None
 
     @property
@@ -132,8 +137,8 @@ class DumpLoader:
                 checked_files += 1
             elif files.INSERT_FILE.match(statement):
                 digest, size = hashlib.sha256(), 0
-            elif match := _INSERT_ROW.match(statement):
-                rows[match[1].replace('""', '"')] += 1
+            elif match := _INSERT_ROWS.match(statement):
+                rows[match[1].replace('""', '"')] += _row_count(statement)
         trailer = self.reader.trailer
         if trailer is None:
             raise InvalidDumpError(f"{path} does not end with its dump-complete trailer: it is truncated.")
@@ -174,8 +179,8 @@ class DumpLoader:
                     if match := files.FINISH_FILE.match(statement):
                         restorer.save(int(match[3]), match[2])
                         self.files += 1
-                    elif _INSERT_ROW.match(statement) and not files.INSERT_FILE.match(statement):
-                        self.rows += 1
+                    elif _INSERT_ROWS.match(statement) and not files.INSERT_FILE.match(statement):
+                        self.rows += _row_count(statement)
             if self.reader.trailer is None:
                 raise InvalidDumpError(f"{self.reader.path} changed while it was loaded: its trailer is gone.")
             runner.execute(f'DROP TABLE "{files.FILES_TABLE}";')
@@ -261,6 +266,11 @@ class _FileRestorer:
         finally:
             self._file.close()
             self._new_file()
+
+
+def _row_count(insert: str) -> int:
+    """The rows of an INSERT statement of a dump: one on its first line and one per line after it."""
+    return insert.count("\n(") + 1
 
 
 def _parse_comment(line: str, prefix: str) -> dict | None:

@@ -54,11 +54,12 @@ class FirstRendererNegotiation(BaseContentNegotiation):
 
 
 _EXAMPLE = (
-    '-- dump: {"dialect": "postgresql", "format": 1, "schema": true}\n'
+    '-- dump: {"dialect": "postgresql", "format": 2, "schema": true}\n'
     "SET client_encoding = 'UTF8';\n"
     "BEGIN;\n"
     'CREATE TABLE "petshop_pet" (...);\n'
-    'INSERT INTO "petshop_pet" ("id", "name", ...) VALUES (\'9b2f...\', \'Rex\', ...);\n'
+    'INSERT INTO "petshop_pet" ("id", "name", ...) VALUES (\'9b2f...\', \'Rex\', ...),\n'
+    "('a1c0...', 'Bolt', ...);\n"
     "...\n"
     "COMMIT;\n"
     '-- dump-complete: {"files": 1, "tables": {"petshop_pet": 1, ...}}\n'

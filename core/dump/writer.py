@@ -2,11 +2,12 @@
 
 The script, in order:
 
-    -- dump: {"dialect": ..., "format": 1, "schema": ...}
+    -- dump: {"dialect": ..., "format": 2, "schema": ...}
     SET ...;                        PostgreSQL session settings
     BEGIN;
     CREATE TABLE ...;               with the schema; data-only dumps empty the tables instead
-    INSERT INTO ... VALUES (...);   one row per line, referenced tables first
+    INSERT INTO ... VALUES (...),   up to ROWS_PER_INSERT rows per statement,
+    (...);                          one row per line, referenced tables first
     CREATE INDEX ...; ALTER TABLE ... ADD CONSTRAINT ...;   with the schema
     SELECT setval(...);             PostgreSQL identity sequences
     CREATE TABLE "dump_files" ...; INSERT ...; UPDATE ...;  the stored files
@@ -30,20 +31,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from core.dump import files
 from core.dump.convert import value_converter
 from core.dump.dialects import DIALECTS, POSTGRESQL, Dialect, dialect_of, get_dialect
 from core.dump.exceptions import DumpError
-from core.dump.literals import postgresql_text_literal
+from core.dump.literals import postgresql_quoted_on_one_line
 from core.dump.schema import columns, dumped_models, schema_statements
 from core.dump.snapshot import Snapshot
 from core.storage import StoredFileMissing, open_chunks
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+# 2: INSERT statements of several rows; 1 wrote one row per statement.
+FORMAT_VERSION = 2
 HEADER_PREFIX = "-- dump: "
 TRAILER_PREFIX = "-- dump-complete: "
 BEGIN = "BEGIN;"
@@ -51,6 +53,18 @@ COMMIT = "COMMIT;"
 # Statements are gathered into chunks of about this size: large enough to keep
 # the per-chunk cost of the WSGI server low, small enough to start sending soon.
 CHUNK_CHARS = 256 * 1024
+# Rows per INSERT statement, and per round trip to the database. An INSERT of
+# many rows costs less to write, to send and to restore than as many INSERTs of
+# one row; both PostgreSQL and SQLite (3.8.8 and later, whatever the number of
+# rows) read it.
+ROWS_PER_INSERT = 1000
+# A statement takes no more rows once it is this large (in characters), so that
+# large rows make smaller statements: SQLite reads at most 1,000,000,000 bytes
+# of SQL at once, and every reader of a dump holds one statement in memory.
+INSERT_CHARS = 1024 * 1024
+# Between the rows of an INSERT: each row starts a line of its own, and since no
+# literal holds a line break, load_dump counts a statement's rows by its lines.
+ROW_SEPARATOR = ",\n"
 
 
 @dataclass(frozen=True)
@@ -146,40 +160,71 @@ class DumpWriter:
     def _rows(self, snapshot: Snapshot, model: type[Model]) -> Iterator[str]:
         table = model._meta.db_table
         fields = columns(model)
-        source_name = snapshot.connection.ops.quote_name
         target_name = self.dialect.quote_name
-        readers = [self._reader_for(field, snapshot) for field in fields]
-        select = ", ".join(expression for expression, _literal in readers)
-        values_of = _values_writer([literal for _expression, literal in readers])
-        order = ", ".join(source_name(field.column) for field in model._meta.pk_fields)
         names = ", ".join(target_name(field.column) for field in fields)
-        insert = f"INSERT INTO {target_name(table)} ({names}) VALUES ("
+        insert = f"INSERT INTO {target_name(table)} ({names}) VALUES "
+        # Ordered by primary key, so that the same data gives the same dump.
+        source_name = snapshot.connection.ops.quote_name
+        order = ", ".join(source_name(field.column) for field in model._meta.pk_fields)
+        if self.dialect.name == snapshot.dialect == POSTGRESQL:
+            batches = self._rows_quoted_by_postgresql(snapshot, table, fields, order)
+        else:
+            batches = self._rows_quoted_here(snapshot, table, fields, order)
         count = 0
-        try:
-            # Ordered by primary key, so that the same data gives the same dump.
-            for row in snapshot.rows(f"SELECT {select} FROM {source_name(table)} ORDER BY {order}"):
-                yield f"{insert}{values_of(row)});\n"
-                count += 1
-                self.rows += 1
-        except (TypeError, ValueError) as exc:
-            raise DumpError(f"Cannot write row {count + 1} of {table}: {exc}") from exc
+        for rows in batches:
+            yield from _inserts(insert, rows)
+            count += len(rows)
+            self.rows += len(rows)
         self.table_rows[table] = count
 
-    def _reader_for(self, field, snapshot: Snapshot) -> tuple[str, Callable[[Any], str]]:
-        """What to select for `field`'s column, and how to write what comes back."""
-        column = snapshot.connection.ops.quote_name(field.column)
+    def _rows_quoted_by_postgresql(
+        self, snapshot: Snapshot, table: str, fields: list[Field], order: str
+    ) -> Iterator[list[str]]:
+        """Batches of rows written "(value, ...)" by PostgreSQL itself, from their text form.
+
+        PostgreSQL's text form of a value reads back exactly, whatever the type
+        (pg_dump writes it too), and quote_nullable() makes it the literal that
+        `postgresql_text_literal` would write, control characters aside: the
+        rare row holding one is mended here. Python only joins the rows; psycopg
+        builds one string per row and no other Python object.
+        """
+        quote = snapshot.connection.ops.quote_name
+        values = " || ', ' || ".join(f"quote_nullable({quote(field.column)}::text)" for field in fields)
+        query = f"SELECT '(' || {values} || ')' FROM {quote(table)} ORDER BY {order}"
+        for batch in snapshot.batches(query, ROWS_PER_INSERT):
+            rows = [row for (row,) in batch]
+            # isprintable() is false for every control character (and for a
+            # few other characters, which the mending leaves as they are).
+            if not all(map(str.isprintable, rows)):
+                rows = [row if row.isprintable() else postgresql_quoted_on_one_line(row) for row in rows]
+            yield rows
+
+    def _rows_quoted_here(self, snapshot: Snapshot, table: str, fields: list[Field], order: str) -> Iterator[list[str]]:
+        """Batches of rows written "(value, ...)" from the values the driver reads, by this dialect's literals."""
+        quote = snapshot.connection.ops.quote_name
+        literals = [self._literal_for(field, snapshot) for field in fields]
+        values_of = _values_writer(literals)
+        select = ", ".join(quote(field.column) for field in fields)
+        count = 0
+        for batch in snapshot.batches(f"SELECT {select} FROM {quote(table)} ORDER BY {order}", ROWS_PER_INSERT):
+            rows = []
+            try:
+                for row in batch:
+                    rows.append(f"({values_of(row)})")
+            except (TypeError, ValueError) as exc:
+                raise DumpError(f"Cannot write row {count + len(rows) + 1} of {table}: {exc}") from exc
+            count += len(rows)
+            yield rows
+
+    def _literal_for(self, field: Field, snapshot: Snapshot) -> Callable[[Any], str]:
+        """How to write the value that the driver reads from `field`'s column."""
         literal = self.dialect.literal
-        if self.dialect.name == snapshot.dialect == POSTGRESQL:
-            # PostgreSQL's text form of a value reads back exactly, whatever the
-            # type (pg_dump writes it too); quoting it is all that is left, and
-            # psycopg builds no Python objects on the way.
-            return f"{column}::text", postgresql_text_literal
         if self.dialect.name == snapshot.dialect:
-            return column, literal
+            return literal
         convert = value_converter(field, snapshot.connection, self.dialect.connection)
         if convert is None:
-            return column, literal
-        return column, lambda value: literal(convert(value))
+            return literal
+        return lambda value: literal(convert(value))
 
     def _files(self, snapshot: Snapshot, models: list[type[Model]]) -> Iterator[str]:
         yield from _lines(files.table_statements(self.dialect))
@@ -217,6 +262,27 @@ def _values_writer(literals: list[Callable[[Any], str]]) -> Callable[[tuple], st
         # The common case, and the hot loop of a dump: map() is the fastest way.
         return lambda row: ", ".join(map(first, row))
     return lambda row: ", ".join([literal(value) for literal, value in zip(literals, row, strict=True)])
+
+
+def _inserts(insert: str, rows: list[str]) -> Iterator[str]:
+    """INSERT statements for `rows`, each "(value, ...)": one row per line, several rows per statement.
+
+    All of them in one statement unless their text is longer than INSERT_CHARS;
+    then each statement takes rows while its text stays that short, and at
+    least one.
+    """
+    separator = len(ROW_SEPARATOR)
+    if len(rows) <= 1 or sum(map(len, rows)) + separator * (len(rows) - 1) <= INSERT_CHARS:
+        if rows:
+            yield insert + ROW_SEPARATOR.join(rows) + ";\n"
+        return
+    start, size = 0, -separator
+    for index, row in enumerate(rows):
+        size += separator + len(row)
+        if index > start and size > INSERT_CHARS:
+            yield insert + ROW_SEPARATOR.join(rows[start:index]) + ";\n"
+            start, size = index, len(row)
+    yield insert + ROW_SEPARATOR.join(rows[start:]) + ";\n"
 
 
 def _lines(statements: Iterable[str]) -> Iterator[str]:

@@ -73,7 +73,7 @@ def test_dump_gives_data_only_in_other_dialect(staff_client):
     response = staff_client.get(f"/dump.sql?schema=false&dialect={OTHER_DIALECT}")
 
     text = body(response).decode()
-    assert text.startswith(f'-- dump: {{"dialect": "{OTHER_DIALECT}", "format": 1, "schema": false}}\n')
+    assert text.startswith(f'-- dump: {{"dialect": "{OTHER_DIALECT}", "format": 2, "schema": false}}\n')
     assert 'CREATE TABLE "users_user"' not in text
     assert 'DELETE FROM "users_user";' in text
 
