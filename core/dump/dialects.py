@@ -48,8 +48,8 @@ class Dialect(ABC):
         return self.connection.ops.quote_name(name)
 
     @abstractmethod
-    def blob_append(self, column: str, data: bytes) -> str:
-        """An expression: the bytes of `column` followed by `data`."""
+    def blob_append(self, column: str) -> tuple[str, str]:
+        """An expression, the bytes of `column` followed by a chunk's: its text around the chunk's hex digits."""
 
     def sequence_resets(self, models: Iterable[type[Model]]) -> list[str]:
         """Statements that move identity sequences past the ids just written."""
@@ -73,8 +73,9 @@ class PostgreSQLDialect(Dialect):
     # deferrable, so they are checked once, at COMMIT.
     data_only_preamble = ("SET CONSTRAINTS ALL DEFERRED;",)
 
-    def blob_append(self, column: str, data: bytes) -> str:
-        return f"{column} || {postgresql_literal(data)}"
+    def blob_append(self, column: str) -> tuple[str, str]:
+        # As postgresql_literal() writes bytes.
+        return f"{column} || '\\x", "'::bytea"
 
 
 class SQLiteDialect(Dialect):
@@ -84,10 +85,10 @@ class SQLiteDialect(Dialect):
     blob_type = "BLOB"
     empty_blob = "X''"
 
-    def blob_append(self, column: str, data: bytes) -> str:
+    def blob_append(self, column: str) -> tuple[str, str]:
         # SQLite's || concatenates as text; the cast makes the result a blob
-        # again, byte for byte.
-        return f"CAST({column} || {sqlite_literal(data)} AS BLOB)"
+        # again, byte for byte. X'...' as sqlite_literal() writes bytes.
+        return f"CAST({column} || X'", "' AS BLOB)"
 
 
 @lru_cache

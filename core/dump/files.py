@@ -16,6 +16,7 @@ drops it.
 # Writing SQL text is this module's job: names are quoted and values written as literals.
 # ruff: noqa: S608
 
+import binascii
 import mimetypes
 import re
 from collections.abc import Iterable
@@ -77,10 +78,20 @@ def insert_statement(dialect: Dialect, file_id: int, name: str) -> str:
     )
 
 
-def append_statement(dialect: Dialect, file_id: int, chunk: bytes) -> str:
-    """The statement appending `chunk` to the bytes of file `file_id`."""
-    data = dialect.blob_append('"data"', chunk)
-    return f'UPDATE {_TABLE} SET "data" = {data} WHERE "id" = {file_id};'
+def append_statement(dialect: Dialect, file_id: int, chunk: bytes) -> bytes:
+    """The line appending `chunk` to the bytes of file `file_id`, encoded.
+
+    Built as bytes: the hex digits of the files are most of a dump, and this
+    way they are written once and copied once.
+    """
+    before, after = dialect.blob_append('"data"')
+    return b"".join(
+        [
+            f'UPDATE {_TABLE} SET "data" = {before}'.encode(),
+            binascii.hexlify(chunk),
+            f'{after} WHERE "id" = {file_id};\n'.encode(),
+        ]
+    )
 
 
 def finish_statement(file_id: int, size: int, sha256: str) -> str:

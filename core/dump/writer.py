@@ -121,6 +121,13 @@ class DumpWriter:
             pending: list[str] = []
             size = 0
             for statement in self._statements(snapshot):
+                if isinstance(statement, bytes):
+                    # A file's chunk, encoded already: it leaves as it is.
+                    if pending:
+                        yield self._count("".join(pending).encode())
+                        pending, size = [], 0
+                    yield self._count(statement)
+                    continue
                 pending.append(statement)
                 size += len(statement)
                 if size >= CHUNK_CHARS:
@@ -134,8 +141,8 @@ class DumpWriter:
         self.bytes += len(chunk)
         return chunk
 
-    def _statements(self, snapshot: Snapshot) -> Iterator[str]:
-        """Every line after the header and before the trailer."""
+    def _statements(self, snapshot: Snapshot) -> Iterator[str | bytes]:
+        """Every line after the header and before the trailer; the files' chunks as bytes."""
         dialect = self.dialect
         models = dumped_models(include_migrations=self.options.schema)
         yield from _lines(dialect.preamble)
@@ -226,7 +233,7 @@ class DumpWriter:
             return literal
         return lambda value: literal(convert(value))
 
-    def _files(self, snapshot: Snapshot, models: list[type[Model]]) -> Iterator[str]:
+    def _files(self, snapshot: Snapshot, models: list[type[Model]]) -> Iterator[str | bytes]:
         yield from _lines(files.table_statements(self.dialect))
         query = files.stored_names_query(snapshot.connection, models)
         if query is None:
@@ -244,14 +251,14 @@ class DumpWriter:
             with closing(chunks):
                 yield from self._file(self.files, name, chunks)
 
-    def _file(self, file_id: int, name: str, chunks: Iterator[bytes]) -> Iterator[str]:
+    def _file(self, file_id: int, name: str, chunks: Iterator[bytes]) -> Iterator[str | bytes]:
         yield files.insert_statement(self.dialect, file_id, name) + "\n"
         digest = hashlib.sha256()
         size = 0
         for chunk in chunks:
             digest.update(chunk)
             size += len(chunk)
-            yield files.append_statement(self.dialect, file_id, chunk) + "\n"
+            yield files.append_statement(self.dialect, file_id, chunk)
         yield files.finish_statement(file_id, size, digest.hexdigest()) + "\n"
 
 
