@@ -15,8 +15,8 @@ class StatementSplitter:
 
     It knows just enough SQL to find the semicolons that end statements: those
     outside string literals, quoted names and comments. Dumps write one row per
-    line, but a statement may still span lines (a schema default holding a
-    newline), and a literal may hold a semicolon.
+    line, so an INSERT of several rows spans lines; so may a schema statement (a
+    default holding a newline); and a literal may hold a semicolon.
     """
 
     def __init__(self, *, backslash_escapes: bool):

@@ -7,7 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.dump.literals import postgresql_literal, sqlite_literal
+from core.dump.loader import _row_count
 from core.dump.statements import StatementSplitter
+from core.dump.writer import ROW_SEPARATOR
 
 
 def split(text: str, *, backslash_escapes: bool) -> tuple[list[str], bool]:
@@ -33,6 +35,16 @@ def test_splitter_returns_every_statement_of_written_literals_whole(rows, postgr
     statements = [f'INSERT INTO "t;"" --" VALUES ({", ".join(map(literal, row))});' for row in rows]
 
     assert split("\n".join(statements) + "\n", backslash_escapes=postgresql) == (statements, False)
+
+
+@given(rows=st.lists(st.lists(values, min_size=1, max_size=4), min_size=1, max_size=6), postgresql=st.booleans())
+def test_splitter_returns_insert_of_several_rows_whole_and_loader_counts_its_rows(rows, postgresql):
+    literal = postgresql_literal if postgresql else sqlite_literal
+    lines = [f"({', '.join(map(literal, row))})" for row in rows]
+    statement = 'INSERT INTO "t" ("a") VALUES ' + ROW_SEPARATOR.join(lines) + ";"
+
+    assert split(f"{statement}\nSELECT 1;\n", backslash_escapes=postgresql) == ([statement, "SELECT 1;"], False)
+    assert _row_count(statement) == len(rows)
 
 
 @given(text=st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\0")), postgresql=st.booleans())
