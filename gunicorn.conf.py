@@ -11,7 +11,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", min(4, multiprocessing.cpu_count() * 2)))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 8))
+# Few threads per process: Django's request handling is CPU-bound Python, and
+# more threads than that only queue on the GIL (measured: 8 threads per worker
+# served half the requests of 4 on two cores; see bench/README.md).
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = 5

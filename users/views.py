@@ -3,9 +3,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from core.throttling import ScopedThrottle
 from users import selectors, services
 from users.permissions import IsSelfOrStaff
 from users.serializers import UserSerializer
@@ -79,7 +79,7 @@ class UserViewSet(viewsets.ModelViewSet):
 class TokenObtainView(TokenObtainPairView):
     """`{"email", "password"}` -> `{"access", "refresh"}`; throttled against password guessing."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "token"
 
 
@@ -92,5 +92,5 @@ class TokenObtainView(TokenObtainPairView):
     auth=[],
 )
 class TokenRefreshThrottledView(TokenRefreshView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "token"

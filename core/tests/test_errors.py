@@ -108,10 +108,11 @@ def test_post_without_trailing_slash_is_not_redirected(api_client):
     assert api_client.post("/api/users/", SIGN_UP, format="json").status_code == 201
 
 
-def test_token_route_is_throttled_with_retry_after(api_client, user, monkeypatch):
-    from rest_framework.throttling import ScopedRateThrottle
-
-    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "token", "2/minute")
+def test_token_route_is_throttled_with_retry_after(api_client, user, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "token": "2/minute"},
+    }
     body = {"email": user.email, "password": "wrong"}
 
     statuses = [api_client.post("/api/token/", body, format="json").status_code for _ in range(3)]

@@ -1,0 +1,44 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rates(settings):
+    def set_rates(**rates):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates},
+        }
+
+    return set_rates
+
+
+def test_anonymous_clients_are_throttled_by_address(api_client, rates):
+    rates(anon="3/minute")
+
+    statuses = [api_client.get("/pet", REMOTE_ADDR="10.0.0.1").status_code for _ in range(4)]
+    other_address = api_client.get("/pet", REMOTE_ADDR="10.0.0.2")
+
+    assert statuses == [200, 200, 200, 429]
+    assert other_address.status_code == 200
+
+
+def test_throttled_answer_has_the_error_shape_and_retry_after(api_client, rates):
+    rates(anon="1/hour")
+    api_client.get("/pet")
+
+    response = api_client.get("/pet")
+
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert 0 < int(response["Retry-After"]) <= 3600
+
+
+def test_authenticated_clients_use_the_user_rate_per_user(auth_client, other_client, user, rates):
+    rates(anon="1/minute", user="2/minute")
+
+    statuses = [auth_client.get(f"/api/users/{user.pk}").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert other_client.get(f"/api/users/{user.pk}").status_code == 200
