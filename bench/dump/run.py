@@ -3,13 +3,20 @@
 For each scale (1 = 100,000 pets and 2,000 pictures of about 500 KB), the script
 creates a PostgreSQL database, migrates it, generates the pets and pictures,
 serves the project with gunicorn (its gunicorn.conf.py, one worker), then
-measures, each read by this process as fast as it can and thrown away:
+measures, each read by this process as fast as it can and thrown away, each
+several times (the median counts):
 
-- GET /dump.sql (after one warm-up request): time, bytes, throughput, and the
-  gunicorn worker's peak RSS (VmHWM); also the time and bytes until the stored
-  files begin, which is the same work as pg_dump --inserts (the tables' rows as
-  INSERT statements);
-- pg_dump --inserts and pg_dump (plain format, COPY) of the same database.
+- GET /dump.sql (after one warm-up request): the time until the stored files
+  begin, which is the same work as pg_dump --inserts (the tables' rows as
+  INSERT statements), and the time until the end; and the gunicorn worker's
+  peak RSS (VmHWM);
+- pg_dump --inserts and pg_dump (plain format, COPY) of the same tables;
+- the same two of the same tables plus the pictures, copied as bytea rows into
+  a table of their own (`bench_pictures`, which the HTTP dump does not read):
+  the same data as the whole HTTP dump.
+
+Throughput is compared as time for the same data: rows per second for the
+tables alone, seconds for tables and pictures.
 
 Usage (from the project root; see bench/dump/README.md):
 
@@ -29,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg2
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out"
 PETS_PER_SCALE = 100_000
@@ -36,6 +45,9 @@ PICTURES_PER_SCALE = 2_000
 PICTURE_BYTES = 500 * 1024
 READ_BYTES = 1024 * 1024
 FILES_MARKER = b'CREATE TABLE "dump_files"'
+TRAILER_MARKER = b"\n-- dump-complete: "
+# The pictures again, as rows: what pg_dump would carry if the database held them.
+PICTURES_TABLE = "bench_pictures"
 
 # Run inside the benchmark installation by `manage.py shell`: pets in bulk, a
 # picture of random (incompressible) bytes for the first ones, a staff token.
@@ -77,6 +89,11 @@ class Measure:
     @property
     def mb_per_second(self) -> float:
         return self.bytes / self.seconds / 1e6
+
+
+def median(measures: list[Measure]) -> Measure:
+    """The run of median time (the lower one of an even count)."""
+    return sorted(measures, key=lambda measure: measure.seconds)[(len(measures) - 1) // 2]
 
 
 def run(command: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
@@ -124,20 +141,21 @@ def kilobytes(pid: int, field: str) -> int:
     raise RuntimeError(f"no {field} for process {pid}")
 
 
-def http_dump(port: int, token: str) -> tuple[Measure, Measure]:
-    """The whole dump, and the part before the stored files (the tables' rows)."""
+def http_dump(port: int, token: str) -> tuple[Measure, Measure, int]:
+    """The whole dump, the part before the stored files (the tables' rows), and the rows its trailer counts."""
     client = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     rows_part: list[Measure] = []
-    tail = b""
+    last = [b"", b""]
     started = time.perf_counter()
 
     def watch(chunk: bytes, total: int) -> None:
-        nonlocal tail
-        window = tail + chunk
-        if not rows_part and FILES_MARKER in window:
-            offset = total - len(window) + window.index(FILES_MARKER)
-            rows_part.append(Measure(time.perf_counter() - started, offset))
-        tail = chunk[-len(FILES_MARKER) :]
+        # Cheap once the files have begun: this process shares the CPUs with gunicorn.
+        if not rows_part:
+            window = last[1][-len(FILES_MARKER) :] + chunk
+            if FILES_MARKER in window:
+                offset = total - len(window) + window.index(FILES_MARKER)
+                rows_part.append(Measure(time.perf_counter() - started, offset))
+        last[0], last[1] = last[1], chunk
 
     client.request("GET", "/dump.sql", headers={"Authorization": f"Bearer {token}"})
     response = client.getresponse()
@@ -145,10 +163,27 @@ def http_dump(port: int, token: str) -> tuple[Measure, Measure]:
         raise RuntimeError(f"GET /dump.sql answered {response.status}")
     size = read_all(response, watch)
     whole = Measure(time.perf_counter() - started, size)
-    return whole, rows_part[0]
+    end = last[0] + last[1]
+    trailer = json.loads(end[end.rindex(TRAILER_MARKER) + len(TRAILER_MARKER) :])
+    return whole, rows_part[0], sum(trailer["tables"].values())
 
 
-def bench_scale(scale: int, postgres: str) -> dict:
+def copy_pictures_into_table(dsn: str, media: Path) -> None:
+    """Every stored picture as a bytea row of PICTURES_TABLE."""
+    with psycopg2.connect(dsn) as db, db.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {PICTURES_TABLE} (name text PRIMARY KEY, data bytea NOT NULL)")
+        # Random bytes do not compress: do not try.
+        cursor.execute(f"ALTER TABLE {PICTURES_TABLE} ALTER data SET STORAGE EXTERNAL")
+        for path in sorted(media.rglob("*")):
+            if path.is_file():
+                cursor.execute(
+                    f"INSERT INTO {PICTURES_TABLE} VALUES (%s, %s)",
+                    [str(path.relative_to(media)), path.read_bytes()],
+                )
+    db.close()
+
+
+def bench_scale(scale: int, postgres: str, repeat: int) -> dict:
     server = urlsplit(postgres)
     database = f"bench_dump_{scale}"
     pg_env = {
@@ -178,10 +213,23 @@ def bench_scale(scale: int, postgres: str) -> dict:
     )
     print(f"scale {scale}: generating data", file=sys.stderr)
     token = run([*manage, "shell", "-c", script], env, capture_output=True, text=True).stdout.split()[-1]
+    copy_pictures_into_table(env["DATABASE_URL"], media)
     run(["psql", "-q", "-d", database, "-c", "VACUUM ANALYZE"], pg_env)
 
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c", "gunicorn.conf.py"]
+    tables_only = [f"--exclude-table={PICTURES_TABLE}"]
+    runs: dict[str, list[Measure]] = {
+        key: []
+        for key in (
+            "http",
+            "http_rows",
+            "pg_dump_inserts",
+            "pg_dump_copy",
+            "pg_dump_inserts_pictures",
+            "pg_dump_copy_pictures",
+        )
+    }
     with (OUT / f"gunicorn-{scale}.err").open("wb") as log:
         gunicorn = subprocess.Popen(
             [*command, "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=env, stdout=log, stderr=log
@@ -200,24 +248,28 @@ def bench_scale(scale: int, postgres: str) -> dict:
         warm_up.request("GET", "/healthz")
         warm_up.getresponse().read()
         idle_rss = kilobytes(worker, "VmRSS")
-        print(f"scale {scale}: HTTP dump", file=sys.stderr)
-        whole, rows = http_dump(port, token)
+        # Interleaved, so that a busy moment of the shared machine falls on all of them alike.
+        for number in range(repeat):
+            print(f"scale {scale}: run {number + 1} of {repeat}", file=sys.stderr)
+            whole, rows_part, rows = http_dump(port, token)
+            runs["http"].append(whole)
+            runs["http_rows"].append(rows_part)
+            runs["pg_dump_inserts"].append(time_pg_dump(["--inserts", *tables_only, "-d", database], pg_env))
+            runs["pg_dump_copy"].append(time_pg_dump([*tables_only, "-d", database], pg_env))
+            runs["pg_dump_inserts_pictures"].append(time_pg_dump(["--inserts", "-d", database], pg_env))
+            runs["pg_dump_copy_pictures"].append(time_pg_dump(["-d", database], pg_env))
         peak_rss = kilobytes(worker, "VmHWM")
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=60)
 
-    print(f"scale {scale}: pg_dump", file=sys.stderr)
-    inserts = time_pg_dump(["--inserts", "-d", database], pg_env)
-    copy = time_pg_dump(["-d", database], pg_env)
     return {
         "scale": scale,
         "pets": PETS_PER_SCALE * scale,
         "pictures": PICTURES_PER_SCALE * scale,
-        "http": whole,
-        "http_rows": rows,
-        "pg_dump_inserts": inserts,
-        "pg_dump_copy": copy,
+        "rows": rows,
+        **{key: median(measures) for key, measures in runs.items()},
+        "runs": runs,
         "worker_idle_rss_mb": idle_rss / 1024,
         "worker_peak_rss_mb": peak_rss / 1024,
     }
@@ -225,22 +277,35 @@ def bench_scale(scale: int, postgres: str) -> dict:
 
 def report(results: list[dict]) -> None:
     for result in results:
-        print(f"\n## Scale {result['scale']}: {result['pets']:,} pets, {result['pictures']:,} pictures\n")
-        print("| dump | seconds | MB | MB/s |")
-        print("|---|---:|---:|---:|")
+        rows = result["rows"]
+        print(
+            f"\n## Scale {result['scale']}: {result['pets']:,} pets, {result['pictures']:,} pictures "
+            f"({rows:,} rows in all tables), median of {len(result['runs']['http'])} runs\n"
+        )
+        print("| dump | seconds | rows/s | MB | MB/s |")
+        print("|---|---:|---:|---:|---:|")
         for label, key in [
-            ("GET /dump.sql (whole)", "http"),
-            ("GET /dump.sql (rows, before the files)", "http_rows"),
-            ("pg_dump --inserts", "pg_dump_inserts"),
-            ("pg_dump (COPY)", "pg_dump_copy"),
+            ("GET /dump.sql, rows (before the files)", "http_rows"),
+            ("pg_dump --inserts, tables", "pg_dump_inserts"),
+            ("pg_dump (COPY), tables", "pg_dump_copy"),
+            ("GET /dump.sql, whole", "http"),
+            ("pg_dump --inserts, tables + pictures as bytea", "pg_dump_inserts_pictures"),
+            ("pg_dump (COPY), tables + pictures as bytea", "pg_dump_copy_pictures"),
         ]:
             measure = result[key]
-            print(f"| {label} | {measure.seconds:.2f} | {measure.bytes / 1e6:,.1f} | {measure.mb_per_second:,.1f} |")
-        inserts = result["pg_dump_inserts"].mb_per_second
+            print(
+                f"| {label} | {measure.seconds:.2f} | {rows / measure.seconds:,.0f} | "
+                f"{measure.bytes / 1e6:,.1f} | {measure.mb_per_second:,.1f} |"
+            )
+
+        def ratio(ours: str, theirs: str, result: dict = result) -> str:
+            return f"{result[theirs].seconds / result[ours].seconds:.0%}"
+
         print(
-            f"\nThroughput against pg_dump --inserts: whole dump {result['http'].mb_per_second / inserts:.2f}x, "
-            f"rows part {result['http_rows'].mb_per_second / inserts:.2f}x; "
-            f"against COPY: {result['http'].mb_per_second / result['pg_dump_copy'].mb_per_second:.2f}x."
+            "\nThroughput (time for the same data) against pg_dump --inserts: "
+            f"rows {ratio('http_rows', 'pg_dump_inserts')}, whole dump {ratio('http', 'pg_dump_inserts_pictures')}; "
+            f"against COPY: rows {ratio('http_rows', 'pg_dump_copy')}, "
+            f"whole dump {ratio('http', 'pg_dump_copy_pictures')}."
         )
         print(
             f"gunicorn worker RSS: {result['worker_idle_rss_mb']:.1f} MB idle, "
@@ -255,19 +320,26 @@ def report(results: list[dict]) -> None:
         )
 
 
+def serialisable(value):
+    if isinstance(value, Measure):
+        return value.__dict__
+    if isinstance(value, dict):
+        return {key: serialisable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [serialisable(item) for item in value]
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", required=True, help="server URL, e.g. postgres://root@127.0.0.1:5432")
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each dump per scale (the median counts)")
     arguments = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    results = [bench_scale(scale, arguments.postgres) for scale in arguments.scales]
+    results = [bench_scale(scale, arguments.postgres, arguments.repeat) for scale in arguments.scales]
     report(results)
-    serialisable = [
-        {key: value.__dict__ if isinstance(value, Measure) else value for key, value in result.items()}
-        for result in results
-    ]
-    (OUT / "results.json").write_text(json.dumps(serialisable, indent=2))
+    (OUT / "results.json").write_text(json.dumps(serialisable(results), indent=2))
 
 
 if __name__ == "__main__":
