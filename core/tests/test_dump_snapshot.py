@@ -63,7 +63,8 @@ def idle_transactions_and_connections() -> tuple[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FILTER (WHERE state LIKE 'idle in transaction%%'), count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            # Client backends only: autovacuum workers also connect to the database.
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
         )
         return cursor.fetchone()
 
