@@ -5,6 +5,7 @@ are temporary, so concurrent imports on other connections do not see each
 other's.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 
 COPY_CHUNK_CHARS = 256 * 1024
@@ -52,7 +53,7 @@ INSERT_NEW = (
 )
 
 
-class Staging:
+class Staging(ABC):
     """A temporary table holding the cleaned rows, and the set-based upsert from it."""
 
     create_sql = ""
@@ -68,9 +69,9 @@ class Staging:
         for statement in DROP_STAGING:
             self.cursor.execute(statement)
 
+    @abstractmethod
     def load(self, rows: Iterable[tuple]) -> int:
         """Stage the rows (line, id, name, owner, breed, birth_year); returns their count."""
-        raise NotImplementedError
 
     def remove_duplicates(self) -> Iterator[tuple[int, str, int]]:
         """Unstage the rows whose id an earlier line already had; yields (line, id, first line)."""
@@ -80,6 +81,7 @@ class Staging:
         while batch := self.cursor.fetchmany(1000):
             yield from batch
 
+    @abstractmethod
     def lock_register(self) -> None:
         """Keep concurrent writers out between the update and the insert (reads go on)."""
 
@@ -113,8 +115,11 @@ class PostgresStaging(Staging):
 
 
 class SqliteStaging(Staging):
-    # SQLite's write transaction (IMMEDIATE, see settings) already excludes other writers.
     create_sql = CREATE_STAGING_SQLITE
+
+    def lock_register(self) -> None:
+        # SQLite's write transaction (IMMEDIATE, see settings) already excludes other writers.
+        return
 
     def load(self, rows: Iterable[tuple]) -> int:
         count = 0
