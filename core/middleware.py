@@ -57,6 +57,46 @@ class OptionalTrailingSlashMiddleware:
         return self.get_response(request)
 
 
+class UnsupportedMethodMiddleware:
+    """Answer 405 with `Allow` for a method the DRF view has no handler for.
+
+    DRF authenticates, checks permissions and throttles before it looks for the
+    method's handler, so an anonymous `TRACE /pet/{petId}` got 401 and a user's
+    `PUT /dump.sql` 403, where the contract says 405. Django's own views already
+    check the method first.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        view_class = getattr(view_func, "cls", None)
+        if view_class is None:
+            return None
+        allowed = _allowed_methods(view_class, getattr(view_func, "actions", None))
+        if request.method in allowed:
+            return None
+        response = json_error_response(405, f'Method "{request.method}" not allowed.', "method_not_allowed")
+        response["Allow"] = ", ".join(allowed)
+        return response
+
+
+def _allowed_methods(view_class, actions: dict[str, str] | None) -> list[str]:
+    """The methods DRF dispatches for the view, as its own `Allow` header lists them."""
+    if actions is not None:
+        # A viewset routed with {method: action}; OPTIONS is every APIView's own.
+        handled = {*actions, "options"}
+    else:
+        handled = {method for method in view_class.http_method_names if hasattr(view_class, method)}
+    if "get" in handled:
+        # Django answers HEAD with the GET handler.
+        handled.add("head")
+    return [method.upper() for method in view_class.http_method_names if method in handled]
+
+
 class RequestBodyLimitMiddleware:
     """Answer 413 for bodies over the limit before anything reads them.
 

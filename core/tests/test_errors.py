@@ -68,6 +68,30 @@ def test_method_not_allowed_is_405_with_allow(auth_client):
     assert "GET" in response["Allow"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/api/users", "GET, POST, HEAD, OPTIONS"),
+        ("TRACE", "/pet", "GET, POST, PUT, HEAD, OPTIONS"),
+        ("POST", "/pet/0123456789abcdef0123456789abcdef", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"),
+        ("DELETE", "/api/token/", "POST, OPTIONS"),
+    ],
+)
+def test_method_not_allowed_is_405_before_authentication(api_client, method, path, allow):
+    # DRF authenticates before it looks for the method's handler: these were 401.
+    response = api_client.generic(method, path)
+
+    assert_json_error(response, 405, "method_not_allowed")
+    assert response["Allow"] == allow
+
+
+def test_method_not_allowed_is_405_before_permissions(auth_client):
+    response = auth_client.put("/dump.sql")
+
+    assert_json_error(response, 405, "method_not_allowed")
+    assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
+
+
 def test_unknown_url_is_json_404(api_client):
     assert api_client.get("/no/such/route").json() == {"detail": "Not found.", "code": "not_found"}
 
