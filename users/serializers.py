@@ -1,12 +1,9 @@
-from rest_framework import serializers
-
+from core.serializers import ModelSerializer, StrictCharField
 from users.models import User
 
 
-class UserSerializer(serializers.ModelSerializer):
-    password = serializers.CharField(
-        write_only=True, max_length=128, style={"input_type": "password"}, trim_whitespace=False
-    )
+class UserSerializer(ModelSerializer):
+    password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"}, trim_whitespace=False)
 
     class Meta:
         model = User

@@ -35,6 +35,10 @@ def test_sign_up_answers_409_for_an_email_taken_in_another_case(api_client, user
         ({"name": ""}, "name"),
         ({"name": "x" * 151}, "name"),
         ({"last_name": None}, "last_name"),
+        # JSON numbers are not text: DRF's CharField would store "0".
+        ({"last_name": 0}, "last_name"),
+        ({"name": 1.5}, "name"),
+        ({"password": 1.5e300}, "password"),
     ],
 )
 def test_sign_up_rejects_invalid_fields_with_field_errors(api_client, change, field):
