@@ -14,17 +14,20 @@ ERROR_SCHEMA = {
     "required": ["detail", "code"],
 }
 
+# A 400 is input that could not be read at all (malformed JSON, a bad header:
+# no `errors`) or a validation failure (`code` "invalid", with `errors`).
+# OpenAPI 3.0 cannot make a property required by another one's value.
 VALIDATION_ERROR_SCHEMA = {
     "type": "object",
     "properties": {
         **ERROR_SCHEMA["properties"],
         "errors": {
             "type": "object",
-            "description": "Messages per field; `non_field_errors` for the body as a whole.",
+            "description": "Messages per field when `code` is `invalid`; `non_field_errors` for the body as a whole.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
     },
-    "required": ["detail", "code", "errors"],
+    "required": ["detail", "code"],
 }
 
 _EXAMPLES = {
@@ -43,9 +46,10 @@ _EXAMPLES = {
     "429": ("Error", {"detail": "Request was throttled. Expected available in 30 seconds.", "code": "throttled"}),
     "500": ("Error", {"detail": "Internal server error.", "code": "server_error"}),
 }
+_MALFORMED_EXAMPLE = {"detail": "JSON parse error - Expecting value: line 1 column 1 (char 0)", "code": "parse_error"}
 
 _DESCRIPTIONS = {
-    "400": "Malformed or invalid input.",
+    "400": "Malformed input, or invalid input (`code` `invalid`) with the messages per field in `errors`.",
     "401": "No token, or an invalid or expired one.",
     "403": "Authenticated but not allowed.",
     "404": "Unknown resource.",
@@ -58,12 +62,15 @@ _DESCRIPTIONS = {
 
 def _error_response(status: str) -> dict:
     schema_name, example = _EXAMPLES[status]
+    examples = {status: {"value": example}}
+    if status == "400":
+        examples["malformed"] = {"value": _MALFORMED_EXAMPLE}
     return {
         "description": _DESCRIPTIONS[status],
         "content": {
             "application/json": {
                 "schema": {"$ref": f"#/components/schemas/{schema_name}"},
-                "examples": {status: {"value": example}},
+                "examples": examples,
             }
         },
     }

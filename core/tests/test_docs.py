@@ -1,3 +1,4 @@
+import jsonschema
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -24,3 +25,17 @@ def test_docs_pages_render_with_locally_served_assets(api_client, path):
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn" not in html.lower()
+
+
+def test_documented_400_body_fits_malformed_and_invalid_input(api_client):
+    schema = api_client.get("/openapi.json").json()
+    documented = schema["paths"]["/api/users"]["post"]["responses"]["400"]["content"]["application/json"]
+    body_schema = schema["components"]["schemas"][documented["schema"]["$ref"].rsplit("/", 1)[-1]]
+    malformed = api_client.generic("POST", "/api/users", "{not json", content_type="application/json")
+    invalid = api_client.post("/api/users", {}, format="json")
+
+    for response in (malformed, invalid):
+        assert response.status_code == 400
+        jsonschema.validate(response.json(), body_schema)
+    assert "errors" not in malformed.json()
+    assert {example["value"]["code"] for example in documented["examples"].values()} == {"invalid", "parse_error"}
