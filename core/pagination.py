@@ -75,7 +75,11 @@ class LinkHeaderPagination(BasePagination):
                 "name": "per_page",
                 "required": False,
                 "in": "query",
-                "description": f"Items per page (default {self.default_per_page}, at most {self.max_per_page}).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_per_page},
+                "description": (
+                    f"Items per page (default {self.default_per_page}); a value over {self.max_per_page}"
+                    f" is served as {self.max_per_page}."
+                ),
+                # No `maximum`: a larger value is clamped, not refused.
+                "schema": {"type": "integer", "minimum": 1},
             },
         ]

@@ -37,6 +37,14 @@ def test_per_page_is_clamped_to_the_maximum(auth_client, many_users):
     assert "per_page=1000" in response["Link"]
 
 
+def test_per_page_is_documented_as_clamped_not_refused(api_client):
+    parameters = api_client.get("/openapi.json").json()["paths"]["/api/users"]["get"]["parameters"]
+    per_page = next(parameter for parameter in parameters if parameter["name"] == "per_page")
+
+    assert "maximum" not in per_page["schema"]
+    assert "1000" in per_page["description"]
+
+
 @pytest.mark.parametrize("query", ["page=0", "page=abc", "per_page=0", "per_page=-1"])
 def test_invalid_paging_parameters_are_400(auth_client, query):
     response = auth_client.get(f"/api/users?{query}")
