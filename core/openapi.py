@@ -1,8 +1,9 @@
-"""OpenAPI post-processing: the contract's error responses on every operation.
+"""OpenAPI post-processing: what holds for every operation, documented once.
 
 drf-spectacular documents what each view declares; the errors that the
-project-wide machinery produces (validation, auth, throttling, body limits) are
-the same everywhere, so they are added here once instead of on every view.
+project-wide machinery produces (validation, auth, throttling, body limits) and
+the reading of query strings are the same everywhere, so they are added here
+once instead of on every view.
 """
 
 ERROR_SCHEMA = {
@@ -107,4 +108,21 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
             for status, response in responses.items():
                 if status in _EXAMPLES and "content" not in response:
                     response["content"] = _error_response(status)["content"]
+    return result
+
+
+def allow_empty_optional_query_values(result: dict, generator, request, public) -> dict:
+    """drf-spectacular POSTPROCESSING_HOOK: an optional query parameter may be sent empty.
+
+    The serializers that read query strings and django-filter's filters both
+    take `?dialect=` as no `dialect` at all: the default applies, the filter is
+    off. Required parameters still refuse an empty value.
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required", False):
+                    parameter["allowEmptyValue"] = True
     return result

@@ -1,6 +1,8 @@
 import jsonschema
 import pytest
 
+from petshop.tests.factories import PetFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -39,3 +41,26 @@ def test_documented_400_body_fits_malformed_and_invalid_input(api_client):
         jsonschema.validate(response.json(), body_schema)
     assert "errors" not in malformed.json()
     assert {example["value"]["code"] for example in documented["examples"].values()} == {"invalid", "parse_error"}
+
+
+def test_optional_query_parameters_are_documented_as_accepting_an_empty_value(api_client):
+    schema = api_client.get("/openapi.json").json()
+    dump_parameters = schema["paths"]["/dump.sql"]["get"]["parameters"]
+    pet_parameters = schema["paths"]["/pet"]["get"]["parameters"]
+
+    assert {parameter["name"] for parameter in dump_parameters if parameter.get("allowEmptyValue")} == {
+        "dialect",
+        "schema",
+    }
+    assert all(parameter["allowEmptyValue"] for parameter in pet_parameters)
+
+
+def test_an_empty_optional_query_parameter_is_the_same_as_none(api_client):
+    PetFactory.create_batch(2)
+
+    empty = api_client.get("/pet?raca=&dono=&search=&page=&per_page=")
+    absent = api_client.get("/pet")
+
+    assert empty.status_code == absent.status_code == 200
+    assert empty.json() == absent.json()
+    assert empty["X-Total-Count"] == absent["X-Total-Count"] == "2"
