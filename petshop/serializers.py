@@ -3,6 +3,8 @@
 import uuid
 
 from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -28,20 +30,34 @@ class PetTextField(serializers.Field):
         return value
 
 
-@extend_schema_field(
-    {
-        "oneOf": [{"type": "string", "pattern": "^[0-9]{4}$"}, {"type": "integer"}],
-        "description": f'A year from {validators.BIRTH_YEAR_MIN} to the current one; sent as "2018" or 2018, '
-        'returned as "2018".',
-        "example": "2018",
-    }
-)
 class BirthYearField(serializers.Field):
     def to_internal_value(self, data):
         return validators.clean_birth_year(data)
 
     def to_representation(self, value):
         return str(value)
+
+
+class BirthYearFieldExtension(OpenApiSerializerFieldExtension):
+    """The accepted years, as of the day the document is generated (the last one is the current year)."""
+
+    target_class = BirthYearField
+
+    def map_serializer_field(self, auto_schema, direction):
+        first, last = validators.BIRTH_YEAR_MIN, timezone.now().year
+        as_text = {"type": "string", "pattern": _years_pattern(first, last), "example": "2018"}
+        if direction == "response":
+            return as_text
+        return {"oneOf": [as_text, {"type": "integer", "minimum": first, "maximum": last}], "example": "2018"}
+
+
+def _years_pattern(first: int, last: int) -> str:
+    """A regex for the four-digit years from `first` to `last`: one alternative per decade."""
+    decades = [
+        f"{decade}[{max(first, decade * 10) % 10}-{min(last, decade * 10 + 9) % 10}]"
+        for decade in range(first // 10, last // 10 + 1)
+    ]
+    return f"^(?:{'|'.join(decades)})$"
 
 
 class PetSerializer(serializers.Serializer):
@@ -55,7 +71,11 @@ class PetSerializer(serializers.Serializer):
     nome_pet = PetTextField(source="name", help_text="The dog's name.")
     dono = PetTextField(source="owner", help_text="The owner's name.")
     raca = PetTextField(source="breed", help_text="The breed.")
-    data_nascimento = BirthYearField(source="birth_year", help_text="Year of birth.")
+    data_nascimento = BirthYearField(
+        source="birth_year",
+        help_text=f'Year of birth, from {validators.BIRTH_YEAR_MIN} to the current one; sent as "2018" or 2018,'
+        ' returned as "2018".',
+    )
     picture_url = serializers.SerializerMethodField(
         help_text="Absolute URL of `GET /picture/{petId}.png`; null when the pet has no picture."
     )

@@ -1,5 +1,6 @@
 import uuid
 
+import jsonschema
 import pytest
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ ORIGINAL_CLIENT_BODY = {
     "raca": "bull terrier",
     "data_nascimento": "2010",
 }
+THIS_YEAR = timezone.now().year
 
 
 def pet_fields(pet: Pet) -> tuple:
@@ -201,6 +203,19 @@ def test_create_accepts_the_first_and_the_current_year(auth_client, year):
 
     assert response.status_code == 201
     assert response.json()["data_nascimento"] == str(year)
+
+
+@pytest.mark.parametrize(
+    "year",
+    [0, 1899, 1900, THIS_YEAR, THIS_YEAR + 1, "0256", "1899", "1900", str(THIS_YEAR), str(THIS_YEAR + 1)],
+)
+def test_documented_birth_year_is_exactly_what_create_accepts(api_client, auth_client, year):
+    schema = api_client.get("/openapi.json").json()["components"]["schemas"]["PetRequest"]
+    documented = jsonschema.Draft4Validator(schema["properties"]["data_nascimento"]).is_valid(year)
+
+    response = auth_client.post("/pet", {**ORIGINAL_CLIENT_BODY, "data_nascimento": year}, format="json")
+
+    assert (response.status_code == 201) is documented
 
 
 @pytest.mark.parametrize(
