@@ -21,7 +21,15 @@ class PetIdField(serializers.Field):
         return value.hex
 
 
-@extend_schema_field({"type": "string", "minLength": 1, "maxLength": validators.TEXT_MAX_LENGTH, "example": "Duke"})
+@extend_schema_field(
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": validators.TEXT_MAX_LENGTH,
+        "pattern": validators.TEXT_PATTERN,
+        "example": "Duke",
+    }
+)
 class PetTextField(serializers.Field):
     def to_internal_value(self, data):
         return validators.clean_text(data)

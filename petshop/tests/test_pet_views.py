@@ -219,6 +219,18 @@ def test_documented_birth_year_is_exactly_what_create_accepts(api_client, auth_c
 
 
 @pytest.mark.parametrize(
+    "name", ["Duke", " Duke ", "Dü ke 🐕", "x" * 100, "", " ", "\xa0\u3000", "Du\x00ke", "Du\x85ke"]
+)
+def test_documented_text_is_exactly_what_create_accepts(api_client, auth_client, name):
+    schema = api_client.get("/openapi.json").json()["components"]["schemas"]["PetRequest"]
+    documented = jsonschema.Draft4Validator(schema["properties"]["nome_pet"]).is_valid(name)
+
+    response = auth_client.post("/pet", {**ORIGINAL_CLIENT_BODY, "nome_pet": name}, format="json")
+
+    assert (response.status_code == 201) is documented
+
+
+@pytest.mark.parametrize(
     ("body", "content_type", "expected"),
     [
         (b"{not json", "application/json", 400),
