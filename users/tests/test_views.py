@@ -171,3 +171,12 @@ def test_createsuperuser_noinput_reads_the_environment(monkeypatch):
     assert admin.is_superuser
     assert admin.name == "Ada"
     assert admin.check_password("admin passphrase")
+
+
+def test_password_rules_are_in_the_openapi_document(api_client):
+    schema = api_client.get("/openapi.json").json()["components"]["schemas"]["UserRequest"]
+    description = schema["properties"]["password"]["description"]
+
+    assert "at least 8 characters" in description
+    assert "commonly used password" in description
+    assert "entirely numeric" in description
