@@ -6,6 +6,10 @@ the reading of query strings are the same everywhere, so they are added here
 once instead of on every view.
 """
 
+from django.core.validators import RegexValidator
+from drf_spectacular import openapi
+from rest_framework import serializers
+
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {
@@ -126,3 +130,26 @@ def allow_empty_optional_query_values(result: dict, generator, request, public) 
                 if parameter.get("in") == "query" and not parameter.get("required", False):
                     parameter["allowEmptyValue"] = True
     return result
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, with what DRF's CharField refuses before any validator runs.
+
+    Every CharField refuses NUL characters, and one that trims whitespace and
+    may not be blank refuses text that is whitespace alone; drf-spectacular
+    documents neither. A field with its own pattern keeps that one.
+    """
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and isinstance(schema, dict)
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+            and not any(isinstance(validator, RegexValidator) for validator in field.validators)
+        ):
+            non_blank = field.trim_whitespace and not field.allow_blank
+            schema = {**schema, "pattern": r"^[^\x00]*[^\s\x00][^\x00]*$" if non_blank else r"^[^\x00]*$"}
+        return schema

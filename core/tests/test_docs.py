@@ -64,3 +64,24 @@ def test_an_empty_optional_query_parameter_is_the_same_as_none(api_client):
     assert empty.status_code == absent.status_code == 200
     assert empty.json() == absent.json()
     assert empty["X-Total-Count"] == absent["X-Total-Count"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "Ana"),
+        ("name", " Ana "),
+        ("name", " \t\n"),
+        ("name", "A\x00na"),
+        ("password", "a long passphrase"),
+        ("password", "a long\x00passphrase"),
+    ],
+)
+def test_documented_text_field_is_exactly_what_sign_up_accepts(api_client, field, value):
+    schema = api_client.get("/openapi.json").json()["components"]["schemas"]["UserRequest"]
+    documented = jsonschema.Draft4Validator(schema["properties"][field]).is_valid(value)
+
+    body = {"name": "Ana", "last_name": "Silva", "email": "ana@example.org", "password": "a long passphrase"}
+    response = api_client.post("/api/users", {**body, field: value}, format="json")
+
+    assert (response.status_code == 201) is documented
