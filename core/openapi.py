@@ -115,20 +115,26 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
     return result
 
 
-def allow_empty_optional_query_values(result: dict, generator, request, public) -> dict:
-    """drf-spectacular POSTPROCESSING_HOOK: an optional query parameter may be sent empty.
+def document_query_parameters(result: dict, generator, request, public) -> dict:
+    """drf-spectacular POSTPROCESSING_HOOK: how every query string is read.
 
     The serializers that read query strings and django-filter's filters both
-    take `?dialect=` as no `dialect` at all: the default applies, the filter is
-    off. Required parameters still refuse an empty value.
+    take `?dialect=` as no `dialect` at all (the default applies, the filter is
+    off), so an optional parameter may be sent empty; required ones still
+    refuse an empty value. Both refuse NUL characters in text.
     """
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict):
                 continue
             for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "query" and not parameter.get("required", False):
+                if parameter.get("in") != "query":
+                    continue
+                if not parameter.get("required", False):
                     parameter["allowEmptyValue"] = True
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "string" and not {"enum", "pattern", "format"} & schema.keys():
+                    schema["pattern"] = r"^[^\x00]*$"
     return result
 
 

@@ -258,7 +258,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.openapi.add_error_responses",
-        "core.openapi.allow_empty_optional_query_values",
+        "core.openapi.document_query_parameters",
     ],
 }
 

@@ -55,6 +55,17 @@ def test_optional_query_parameters_are_documented_as_accepting_an_empty_value(ap
     assert all(parameter["allowEmptyValue"] for parameter in pet_parameters)
 
 
+@pytest.mark.parametrize("value", ["poodle", "", "\x00poodle"])
+def test_documented_query_text_is_exactly_what_a_filter_accepts(api_client, value):
+    parameters = api_client.get("/openapi.json").json()["paths"]["/pet"]["get"]["parameters"]
+    raca = next(parameter for parameter in parameters if parameter["name"] == "raca")
+    documented = jsonschema.Draft4Validator(raca["schema"]).is_valid(value)
+
+    response = api_client.get("/pet", {"raca": value})
+
+    assert (response.status_code == 200) is documented
+
+
 def test_an_empty_optional_query_parameter_is_the_same_as_none(api_client):
     PetFactory.create_batch(2)
 
