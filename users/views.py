@@ -10,6 +10,16 @@ from users import selectors, services
 from users.permissions import IsSelfOrStaff
 from users.serializers import UserSerializer
 
+# The shared error schema that core.openapi adds to the components.
+EMAIL_TAKEN_RESPONSE = OpenApiResponse(
+    {"$ref": "#/components/schemas/Error"},
+    description="The e-mail address is taken (compared case-insensitively).",
+    examples=[
+        OpenApiExample(
+            "E-mail taken", value={"detail": "A user with this e-mail address already exists.", "code": "email_taken"}
+        )
+    ],
+)
 SIGN_UP_EXAMPLE = OpenApiExample(
     "Sign up",
     value={"name": "Ana", "last_name": "Silva", "email": "ana@example.org", "password": "a long passphrase"},
@@ -23,11 +33,20 @@ SIGN_UP_EXAMPLE = OpenApiExample(
     create=extend_schema(
         summary="Sign up",
         description="Public. 409 when the e-mail address is taken (compared case-insensitively).",
+        responses={201: UserSerializer, 409: EMAIL_TAKEN_RESPONSE},
         examples=[SIGN_UP_EXAMPLE],
         auth=[],
     ),
-    update=extend_schema(summary="Replace a user", description="That user or staff."),
-    partial_update=extend_schema(summary="Update a user", description="That user or staff."),
+    update=extend_schema(
+        summary="Replace a user",
+        description="That user or staff. 409 when the new e-mail address is taken.",
+        responses={200: UserSerializer, 409: EMAIL_TAKEN_RESPONSE},
+    ),
+    partial_update=extend_schema(
+        summary="Update a user",
+        description="That user or staff. 409 when the new e-mail address is taken.",
+        responses={200: UserSerializer, 409: EMAIL_TAKEN_RESPONSE},
+    ),
     destroy=extend_schema(summary="Delete a user", description="That user or staff."),
 )
 class UserViewSet(viewsets.ModelViewSet):

@@ -180,3 +180,12 @@ def test_password_rules_are_in_the_openapi_document(api_client):
     assert "at least 8 characters" in description
     assert "commonly used password" in description
     assert "entirely numeric" in description
+
+
+@pytest.mark.parametrize(
+    ("path", "method"), [("/api/users", "post"), ("/api/users/{id}", "put"), ("/api/users/{id}", "patch")]
+)
+def test_email_taken_409_is_documented(api_client, path, method):
+    responses = api_client.get("/openapi.json").json()["paths"][path][method]["responses"]
+
+    assert responses["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
