@@ -8,6 +8,8 @@ once instead of on every view.
 
 from django.core.validators import RegexValidator
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
 ERROR_SCHEMA = {
@@ -139,12 +141,17 @@ def document_query_parameters(result: dict, generator, request, public) -> dict:
 
 
 class AutoSchema(openapi.AutoSchema):
-    """drf-spectacular's AutoSchema, with what DRF's CharField refuses before any validator runs.
+    """drf-spectacular's AutoSchema, with two rules it does not document.
 
     Every CharField refuses NUL characters, and one that trims whitespace and
-    may not be blank refuses text that is whitespace alone; drf-spectacular
-    documents neither. A field with its own pattern keeps that one.
+    may not be blank refuses text that is whitespace alone (a field with its
+    own pattern keeps that one). A raw binary body is the upload itself, so a
+    request without it is refused: drf-spectacular makes it optional.
     """
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        return schema, required or schema == build_basic_type(OpenApiTypes.BINARY)
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)

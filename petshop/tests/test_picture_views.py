@@ -112,6 +112,12 @@ def test_upload_with_an_empty_body_is_400(auth_client, pet, content_type):
     assert response.json()["errors"]["file"][0].startswith("No image was sent")
 
 
+def test_upload_documents_its_body_as_required(api_client):
+    operation = api_client.get("/openapi.json").json()["paths"]["/picture/{petId}"]["post"]
+
+    assert operation["requestBody"]["required"] is True
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "code"),
     [
