@@ -21,15 +21,8 @@ class PetIdField(serializers.Field):
         return value.hex
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": validators.TEXT_MAX_LENGTH,
-        "pattern": validators.TEXT_PATTERN,
-        "example": "Duke",
-    }
-)
+# The length is the trimmed text's, so the pattern states it, not maxLength.
+@extend_schema_field({"type": "string", "pattern": validators.TEXT_PATTERN, "example": "Duke"})
 class PetTextField(serializers.Field):
     def to_internal_value(self, data):
         return validators.clean_text(data)

@@ -18,10 +18,14 @@ _CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f"
 # C0 and C1 control characters, and lone surrogates (which is how undecodable
 # bytes of a non-UTF-8 file arrive, see petshop.importer).
 _FORBIDDEN = _CONTROL_CHARACTERS + r"\ud800-\udfff"
-# The text rule as a pattern for the OpenAPI document: no control character,
-# and something besides whitespace (text is trimmed). Lone surrogates are not
-# Unicode text, so a JSON Schema string cannot hold them anyway.
-TEXT_PATTERN = rf"^[^{_CONTROL_CHARACTERS}]*[^\s{_CONTROL_CHARACTERS}][^{_CONTROL_CHARACTERS}]*$"
+# The text rule as a pattern for the OpenAPI document: whitespace around 1 to
+# TEXT_MAX_LENGTH characters without a control character that start and end
+# with something besides whitespace. Lone surrogates are not Unicode text, so a
+# JSON Schema string cannot hold them anyway.
+TEXT_PATTERN = (
+    rf"^\s*[^\s{_CONTROL_CHARACTERS}]"
+    rf"(?:[^{_CONTROL_CHARACTERS}]{{0,{TEXT_MAX_LENGTH - 2}}}[^\s{_CONTROL_CHARACTERS}])?\s*$"
+)
 # The whole rule for trimmed text in one match: the fast path for valid values.
 _VALID_TEXT = re.compile(f"[^{_FORBIDDEN}]{{1,{TEXT_MAX_LENGTH}}}")
 _PET_ID = re.compile(r"[0-9a-f]{32}")

@@ -219,7 +219,11 @@ def test_documented_birth_year_is_exactly_what_create_accepts(api_client, auth_c
 
 
 @pytest.mark.parametrize(
-    "name", ["Duke", " Duke ", "Dü ke 🐕", "x" * 100, "", " ", "\xa0\u3000", "Du\x00ke", "Du\x85ke"]
+    "name",
+    [
+        *("Duke", " Duke ", "\nDuke\t", "Dü ke 🐕", "x" * 100, " " + "x" * 100),
+        *("x" * 101, "", " ", "\xa0\u3000", "Du\x00ke", "Du\x85ke"),
+    ],
 )
 def test_documented_text_is_exactly_what_create_accepts(api_client, auth_client, name):
     schema = api_client.get("/openapi.json").json()["components"]["schemas"]["PetRequest"]
