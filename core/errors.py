@@ -53,36 +53,6 @@ class UnsupportedMediaType(ServiceError):
     default_detail = "Unsupported media type."
 
 
-class UnprocessableEntity(ServiceError):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = "unprocessable"
-    default_detail = "The request cannot be processed."
-
-
-class UpstreamError(ServiceError):
-    """An outside service failed; `retry_after` (seconds) is sent as `Retry-After`."""
-
-    status_code = status.HTTP_502_BAD_GATEWAY
-    default_code = "upstream_error"
-    default_detail = "An upstream service failed."
-
-    def __init__(self, detail=None, code=None, retry_after: int | None = None):
-        super().__init__(detail, code)
-        self.retry_after = retry_after
-
-
-class UpstreamUnavailable(UpstreamError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "upstream_unavailable"
-    default_detail = "An upstream service is unavailable."
-
-
-class UpstreamTimeout(UpstreamError):
-    status_code = status.HTTP_504_GATEWAY_TIMEOUT
-    default_code = "upstream_timeout"
-    default_detail = "An upstream service did not answer in time."
-
-
 def error_body(detail: str, code: str, errors: Mapping | None = None) -> dict:
     body = {"detail": str(detail), "code": str(code)}
     if errors is not None:
@@ -178,8 +148,6 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
-    if getattr(exc, "retry_after", None):
-        headers["Retry-After"] = str(int(exc.retry_after))
 
     body = _validation_body(exc) if isinstance(exc, exceptions.ValidationError) else _api_exception_body(exc)
     set_rollback()

@@ -191,10 +191,6 @@ MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
-OUTBOUND_HTTP_TIMEOUT = (
-    env.float("OUTBOUND_CONNECT_TIMEOUT", default=3.05),
-    env.float("OUTBOUND_READ_TIMEOUT", default=10.0),
-)
 
 # --- Internationalisation ---------------------------------------------------
 
