@@ -3,7 +3,8 @@
 DRF's own rate throttles keep a list of request timestamps per client and read
 and rewrite that pickled list on every request, once per throttle class. Here a
 fixed-window counter is incremented atomically instead: with Redis one
-pipelined INCR + EXPIRE, elsewhere the cache's add() and incr(). The price of a
+server-side script (INCR, and EXPIRE on the window's first request), elsewhere
+the cache's add() and incr(). The price of a
 fixed window is that a client may send up to twice its rate across a window
 boundary, which is acceptable for abuse protection.
 
@@ -15,6 +16,7 @@ import logging
 import time
 
 from django.core.cache import cache
+from redis.commands.core import Script
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
@@ -29,22 +31,31 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), PERIODS[period[0].lower()]
 
 
+# INCR, and start the expiry with the window's first request: atomic, one round
+# trip, sent by its digest (and loaded again if the server has lost it).
+INCREMENT_SCRIPT = Script(
+    None,
+    b"""
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return count
+""",
+)
+
+
 def _increment(key: str, timeout: int) -> int | None:
     """Add one to the counter `key` (created with `timeout`); None when the cache is unreachable."""
-    client = getattr(getattr(cache, "client", None), "get_client", None)
-    if client is not None:
-        # django-redis: one round trip for both commands.
+    get_client = getattr(getattr(cache, "client", None), "get_client", None)
+    if get_client is not None:
+        # django-redis
         try:
-            pipe = client(write=True).pipeline(transaction=False)
-            full_key = cache.make_and_validate_key(key)
-            pipe.incr(full_key)
-            # The window is part of the key, so refreshing its expiry is harmless.
-            pipe.expire(full_key, timeout)
-            count, _ = pipe.execute()
+            client = get_client(write=True)
+            return int(INCREMENT_SCRIPT(keys=[cache.make_and_validate_key(key)], args=[timeout], client=client))
         except Exception as exc:  # noqa: BLE001 - a cache outage must not take the API down
             logger.warning("throttle counter unavailable, request allowed: %s", exc)
             return None
-        return int(count)
     cache.add(key, 0, timeout)
     try:
         return cache.incr(key)
