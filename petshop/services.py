@@ -13,7 +13,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from core import images, storage
 from core.errors import Conflict
 from petshop.models import Pet
-from petshop.selectors import PetNotFound
+from petshop.selectors import PetNotFound, pet_representations
 
 PICTURE_FIELDS = ("picture", "picture_sha256", "picture_width", "picture_height", "picture_bytes")
 
@@ -32,6 +32,7 @@ def pet_create(*, name: str, owner: str, breed: str, birth_year: int, id: uuid.U
         with transaction.atomic():
             # force_insert: a taken id must fail, not silently update the other pet.
             pet.save(force_insert=True)
+            pet_representations.invalidate_on_commit(pet.pet_id)
     except IntegrityError as exc:
         if Pet.objects.filter(pk=pet.pk).exists():
             raise PetIdTaken() from exc
@@ -51,6 +52,7 @@ def pet_update(pet: Pet, **changes) -> Pet:
     try:
         with transaction.atomic():
             pet.save(update_fields=[*changes, "updated_at"])
+            pet_representations.invalidate_on_commit(pet.pet_id)
     except DatabaseError as exc:
         # Django raises this when the row disappeared since it was read.
         if not Pet.objects.filter(pk=pet.pk).exists():
@@ -65,6 +67,7 @@ def pet_delete(pet: Pet) -> None:
         picture = _locked(pet.pk).picture.name
         Pet.objects.filter(pk=pet.pk).delete()
         storage.delete_on_commit(picture)
+        pet_representations.invalidate_on_commit(pet.pet_id)
 
 
 def pet_delete_many(pet_ids: list[uuid.UUID]) -> int:
@@ -75,6 +78,8 @@ def pet_delete_many(pet_ids: list[uuid.UUID]) -> int:
         deleted, _ = pets.delete()
         for name in pictures:
             storage.delete_on_commit(name)
+        for pet_id in pet_ids:
+            pet_representations.invalidate_on_commit(pet_id.hex)
     return deleted
 
 
@@ -103,6 +108,7 @@ def pet_picture_replace(pet: Pet, image: images.NormalisedImage) -> Pet:
             storage.delete_on_commit(locked.picture.name)
             _set_picture(locked, name, image)
             locked.save(update_fields=[*PICTURE_FIELDS, "updated_at"])
+            pet_representations.invalidate_on_commit(locked.pet_id)
     except BaseException:
         # The row was never updated, so nothing refers to the new file.
         storage.delete_quietly(name)
@@ -118,6 +124,7 @@ def pet_picture_delete(pet: Pet) -> Pet:
             storage.delete_on_commit(locked.picture.name)
             _set_picture(locked, "", None)
             locked.save(update_fields=[*PICTURE_FIELDS, "updated_at"])
+            pet_representations.invalidate_on_commit(locked.pet_id)
     return locked
 
 

@@ -152,6 +152,10 @@ else:
         }
     }
 
+# How long `GET /pet/{petId}` keeps a pet's rendered JSON; every write to the pet
+# invalidates it at once (core.caching). 0 turns that cache off.
+PET_CACHE_SECONDS = env.int("PET_CACHE_SECONDS", default=300)
+
 # --- Files ------------------------------------------------------------------
 
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))

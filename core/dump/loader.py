@@ -24,6 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from core import caching
 from core.dump import files
 from core.dump.dialects import DIALECTS, POSTGRESQL, dialect_of
 from core.dump.exceptions import DumpError, InvalidDumpError
@@ -167,6 +168,8 @@ class DumpLoader:
         summary = self.summary or self.verify()
         self._check_database(summary)
         with transaction.atomic(using=self.connection.alias):
+            # Every row may change: no value cached from the old ones may be used.
+            transaction.on_commit(caching.invalidate_everything, using=self.connection.alias)
             # The driver's own cursor: Django's would log every statement, file
             # chunks included, when DEBUG is on.
             runner = _StatementRunner(self.connection.connection.cursor(), batch=self.connection.vendor == POSTGRESQL)

@@ -20,6 +20,7 @@ from petshop.importer.staging import (
     lock_register,
 )
 from petshop.models import Pet
+from petshop.selectors import pet_representations
 
 PROGRESS_EVERY_ROWS = 10_000
 
@@ -95,6 +96,8 @@ def import_pets(source, *, strict: bool, on_reject: RejectCallback, on_progress=
     """
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
+        # Rows change in bulk, bypassing the services' per-pet invalidation.
+        transaction.on_commit(pet_representations.invalidate_all)
         if connection.vendor == "postgresql":
             lock_register(cursor)
             if not Pet.objects.exists():
