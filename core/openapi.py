@@ -84,7 +84,8 @@ def _error_response(status: str) -> dict:
 
 
 def _statuses_for(path: str, method: str, operation: dict) -> list[str]:
-    statuses = ["429", "500"]
+    # 429 is added by AutoSchema, which knows whether the view throttles.
+    statuses = ["500"]
     security = operation.get("security", [])
     auth_required = bool(security) and {} not in security
     if auth_required:
@@ -141,13 +142,20 @@ def document_query_parameters(result: dict, generator, request, public) -> dict:
 
 
 class AutoSchema(openapi.AutoSchema):
-    """drf-spectacular's AutoSchema, with two rules it does not document.
+    """drf-spectacular's AutoSchema, with rules it does not document.
 
     Every CharField refuses NUL characters, and one that trims whitespace and
     may not be blank refuses text that is whitespace alone (a field with its
     own pattern keeps that one). A raw binary body is the upload itself, so a
-    request without it is refused: drf-spectacular makes it optional.
+    request without it is refused: drf-spectacular makes it optional. And 429
+    is documented only where the view has a throttle.
     """
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and self.view.get_throttles():
+            operation["responses"].setdefault("429", _error_response("429"))
+        return operation
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         schema, required = super()._get_request_for_media_type(serializer, direction)

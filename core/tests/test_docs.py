@@ -19,6 +19,14 @@ def test_openapi_schema_documents_routes_and_bearer_auth(api_client):
     assert "401" in schema["paths"]["/api/users"]["get"]["responses"]
 
 
+def test_429_is_documented_only_where_the_view_throttles(api_client):
+    paths = api_client.get("/openapi.json").json()["paths"]
+    assert "429" in paths["/pet/{petId}"]["get"]["responses"]
+    assert "429" in paths["/api/token/"]["post"]["responses"]
+    assert "429" not in paths["/healthz"]["get"]["responses"]
+    assert "429" not in paths["/readyz"]["get"]["responses"]
+
+
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
 def test_docs_pages_render_with_locally_served_assets(api_client, path):
     response = api_client.get(path)
