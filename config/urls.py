@@ -1,7 +1,7 @@
 """The service's routes.
 
-Each route is declared once, in the contract's spelling; the
-OptionalTrailingSlashMiddleware serves its twin with or without the slash.
+Each route is declared once, in the contract's spelling; the last pattern
+serves its twin with or without the trailing slash.
 """
 
 from django.contrib import admin
@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, 
 
 from core.dump.views import DumpView
 from core.health import HealthView, ReadinessView
+from core.urls import TrailingSlashTwinPattern
 
 handler400 = "core.errors.bad_request"
 handler403 = "core.errors.permission_denied"
@@ -26,4 +27,5 @@ urlpatterns = [
     path("api/", include("users.urls")),
     path("", include("petshop.urls")),
     path("dump.sql", DumpView.as_view(), name="dump"),
+    TrailingSlashTwinPattern(),
 ]

@@ -1,7 +1,6 @@
 """Request-level rules that hold for every route of the service."""
 
 from django.conf import settings
-from django.urls import get_urlconf, is_valid_path
 
 from core.errors import json_error_response
 
@@ -32,29 +31,6 @@ class JSONErrorResponseMiddleware:
             if header in response:
                 replacement[header] = response[header]
         return replacement
-
-
-class OptionalTrailingSlashMiddleware:
-    """Serve every route with and without a trailing slash, without redirecting.
-
-    Routes are declared once, in the contract's spelling. When the requested
-    path does not resolve but its twin (slash added or removed) does, the
-    request is routed internally to the twin; a redirect would turn a client's
-    POST or PUT into a GET.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        path = request.path_info
-        urlconf = getattr(request, "urlconf", None) or get_urlconf()
-        if path != "/" and not is_valid_path(path, urlconf):
-            twin = path[:-1] if path.endswith("/") else f"{path}/"
-            if is_valid_path(twin, urlconf):
-                request.path_info = twin
-                request.path = f"{request.path[: len(request.path) - len(path)]}{twin}"
-        return self.get_response(request)
 
 
 class UnsupportedMethodMiddleware:

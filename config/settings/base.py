@@ -55,7 +55,6 @@ MIDDLEWARE = [
     "core.middleware.JSONErrorResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "core.middleware.OptionalTrailingSlashMiddleware",
     # Before the body limit: a method the route does not have is 405 whatever the body.
     "core.middleware.UnsupportedMethodMiddleware",
     "core.middleware.RequestBodyLimitMiddleware",
@@ -69,7 +68,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-# Routes answer with and without a trailing slash (OptionalTrailingSlashMiddleware);
+# Routes answer with and without a trailing slash (core.urls.TrailingSlashTwinPattern);
 # redirecting would break clients that POST or PUT.
 APPEND_SLASH = False
 

@@ -279,3 +279,10 @@ def test_writing_to_the_download_url_answers_405_with_allow(auth_client, pet, pn
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
     assert "GET" in response["Allow"]
+
+
+def test_an_upload_through_the_twin_gets_the_upload_limit_not_the_default(auth_client, settings, png):
+    settings.MAX_REQUEST_BODY_BYTES = 16
+    pet = PetFactory()
+    response = auth_client.post(f"/picture/{pet.pet_id}/", png, content_type="image/png")
+    assert response.status_code == 201, response.content
