@@ -187,7 +187,7 @@ class PetDetailView(generics.RetrieveUpdateDestroyAPIView):
         # The busiest route: its rendered body is cached until the pet changes
         # (selectors.pet_representations), once per host (the picture URL is
         # absolute) and accepted media type (which may ask for indentation).
-        variant = f"{request.build_absolute_uri('/')} {request.accepted_media_type}"
+        variant = f"{request.scheme}://{request.get_host()} {request.accepted_media_type}"
         body = selectors.pet_representations.get_or_build(
             self.kwargs["petId"].hex, lambda: self._render(self.get_object()), variant
         )

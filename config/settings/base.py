@@ -66,6 +66,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# The admin's messages live in its session: cheaper per request than the default
+# cookie-then-session storage, which signs a cookie for every API request too.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 # Routes answer with and without a trailing slash (core.urls.TrailingSlashTwinPattern);
