@@ -51,20 +51,36 @@ class VersionedCache:
         """Seconds a value is kept; 0 turns the cache off (a callable is read each time, for settings)."""
         return self._timeout() if callable(self._timeout) else self._timeout
 
-    def get_or_build(self, item: str, build: Callable[[], Any], variant: str = "") -> Any:
+    def keys(self, item: str, variant: str = "") -> list[str]:
+        """The cache keys that one read of `item` in `variant` fetches: its three tokens, then its value.
+
+        Empty when the cache is off. A caller that already makes a cache round
+        trip (the throttle counter) can fetch these in it and hand the result
+        to `get_or_build(found=...)`.
+        """
+        if self.timeout <= 0:
+            return []
+        # The value's key is hashed: a variant may hold anything (a host, a media type with spaces).
+        value_key = f"{self._item_key(item)}:{hashlib.blake2b(variant.encode(), digest_size=16).hexdigest()}"
+        return [GLOBAL_STAMP_KEY, self._namespace_key, self._item_key(item), value_key]
+
+    def get_or_build(
+        self, item: str, build: Callable[[], Any], variant: str = "", found: dict[str, Any] | None = None
+    ) -> Any:
         """The cached value of `item` (in `variant`), or `build()`'s, stored for the next read.
 
         Exceptions from `build` propagate and nothing is stored; so is a None
         value. Variants of an item (the same row rendered for two hosts, say)
-        share its invalidation.
+        share its invalidation. `found` is what a `get_many(keys(item,
+        variant))` made earlier in this request returned; without it the keys
+        are fetched here.
         """
         timeout = self.timeout
         if timeout <= 0:
             return build()
-        token_keys = (GLOBAL_STAMP_KEY, self._namespace_key, self._item_key(item))
-        # Hashed: a variant may hold anything (a host, a media type with spaces).
-        value_key = f"{self._item_key(item)}:{hashlib.blake2b(variant.encode(), digest_size=16).hexdigest()}"
-        found = cache.get_many([*token_keys, value_key])
+        *token_keys, value_key = self.keys(item, variant)
+        if found is None:
+            found = cache.get_many([*token_keys, value_key])
         stamps = tuple(found.get(key) for key in token_keys)
         stored = found.get(value_key)
         if isinstance(stored, tuple) and None not in stamps and stored[:-1] == stamps:

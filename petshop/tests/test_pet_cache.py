@@ -131,3 +131,49 @@ def test_with_the_cache_off_reads_come_from_the_database(api_client, settings):
     with CaptureQueriesContext(connection) as queries:
         read(api_client, pet)
     assert len(queries) == 1
+
+
+def test_a_cached_read_fetches_the_pet_with_the_throttle_counter(api_client, monkeypatch):
+    """One cache round trip for a read served from the cache: the throttle's counter also reads the pet."""
+    from django.core.cache import cache
+
+    from core import throttling
+    from petshop.selectors import pet_representations
+
+    prefetched, read_by_view = [], []
+    increment, get_many = throttling._increment, cache.get_many
+    monkeypatch.setattr(throttling, "_increment", lambda *args: prefetched.append(args[2]) or increment(*args))
+    monkeypatch.setattr(cache, "get_many", lambda keys, *args: read_by_view.append(keys) or get_many(keys))
+    pet = PetFactory()
+    first = api_client.get(f"/pet/{pet.pet_id}")
+    prefetched.clear()
+    read_by_view.clear()
+
+    second = api_client.get(f"/pet/{pet.pet_id}")
+
+    assert second.content == first.content
+    assert prefetched == [pet_representations.keys(pet.pet_id, "http://testserver application/json")]
+    if hasattr(cache, "delete_pattern"):
+        # django-redis: the keys went with the counter's script; nothing else read the cache.
+        assert read_by_view == []
+
+
+def test_a_throttled_read_is_429_even_when_the_pet_is_cached(api_client, settings):
+    pet = PetFactory()
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "2/minute"},
+    }
+    statuses = [api_client.get(f"/pet/{pet.pet_id}").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_when_the_counter_cannot_read_the_cache_the_view_reads_it_itself(api_client, monkeypatch):
+    from core import throttling
+
+    pet = PetFactory(name="Solo")
+    read(api_client, pet)
+    monkeypatch.setattr(throttling, "_increment", lambda key, timeout, fetch: (None, None))
+    with CaptureQueriesContext(connection) as queries:
+        assert read(api_client, pet)["nome_pet"] == "Solo"
+    assert len(queries) == 0
