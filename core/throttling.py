@@ -65,7 +65,8 @@ def _increment(key: str, timeout: int, fetch: list[str]) -> tuple[int | None, di
         # django-redis: the counter and the reads in one script.
         try:
             client = get_client(write=True)
-            keys = [cache.make_and_validate_key(name) for name in (key, *fetch)]
+            # Made as django-redis makes them (no memcached key checks).
+            keys = [cache.make_key(name) for name in (key, *fetch)]
             count, *values = INCREMENT_SCRIPT(keys=keys, args=[timeout], client=client)
             decode = cache.client.decode
             found = {name: decode(value) for name, value in zip(fetch, values, strict=True) if value is not None}

@@ -1,6 +1,7 @@
 """HTTP layer of the pet register: parse, call a selector or service, answer."""
 
 import logging
+from functools import cached_property
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
@@ -191,19 +192,20 @@ class PetDetailView(generics.RetrieveUpdateDestroyAPIView):
     def cache_keys_to_prefetch(self, request) -> list[str]:
         if request.method not in ("GET", "HEAD"):
             return []
-        return selectors.pet_representations.keys(self.kwargs["petId"].hex, self._representation_variant(request))
+        return selectors.pet_representations.keys(self.kwargs["petId"].hex, self._representation_variant)
 
     def retrieve(self, request, *args, **kwargs):
         body = selectors.pet_representations.get_or_build(
             self.kwargs["petId"].hex,
             lambda: self._render(self.get_object()),
-            self._representation_variant(request),
+            self._representation_variant,
             found=getattr(request, "prefetched_cache", None),
         )
         return HttpResponse(body, content_type=request.accepted_media_type)
 
-    @staticmethod
-    def _representation_variant(request) -> str:
+    @cached_property
+    def _representation_variant(self) -> str:
+        request = self.request
         return f"{request.scheme}://{request.get_host()} {request.accepted_media_type}"
 
     def _render(self, pet) -> bytes:
