@@ -1,0 +1,86 @@
+"""CPU time per request of one route, in process: the Django application called as WSGI.
+
+No server, no load generator: `time.process_time()` over many calls of the
+service's WSGI application, best of three rounds, so that a change to the
+request path can be weighed on a machine too noisy for throughput figures.
+The database, cache and settings come from the environment, as for
+`manage.py`; bench.py's figures use production settings with PostgreSQL and
+Redis:
+
+    DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=... \\
+    DJANGO_SECURE_SSL_REDIRECT=false NUM_PROXIES=1 \\
+    DATABASE_URL=postgres://... REDIS_URL=redis://... \\
+    .venv/bin/python bench/pets/cpu.py /pet/b7681b0ee1bd455b81ecb4e46a2f4346
+
+Each request comes from another client address (X-Forwarded-For), as in
+bench.py. `--profile` prints cProfile's top functions after the timing.
+"""
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", help="the route to call, e.g. /pet/{petId}")
+    parser.add_argument("--requests", type=int, default=3000, help="requests per round")
+    parser.add_argument("--profile", action="store_true", help="also profile one round with cProfile")
+    args = parser.parse_args()
+
+    from config.wsgi import application
+
+    statuses = []
+
+    def call(number: int) -> None:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": args.path,
+            "SCRIPT_NAME": "",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1:8000",
+            "HTTP_ACCEPT": "*/*",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_X_FORWARDED_FOR": f"10.{number % 250}.{number // 250 % 250}.1",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        response = application(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        b"".join(response)
+        response.close()
+
+    for number in range(300):  # warm-up: connections, caches, the first build
+        call(number)
+    if not statuses[-1].startswith("200"):
+        raise SystemExit(f"{args.path} answered {statuses[-1]}")
+    best = min(_round(call, args.requests) for _ in range(3))
+    print(f"{args.path}: {best * 1000:.3f} ms of CPU per request (best of 3 rounds of {args.requests})")
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.runcall(_round, call, args.requests)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+def _round(call, requests: int) -> float:
+    started = time.process_time()
+    for number in range(requests):
+        call(number)
+    return (time.process_time() - started) / requests
+
+
+if __name__ == "__main__":
+    main()
