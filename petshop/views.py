@@ -201,7 +201,10 @@ class PetDetailView(generics.RetrieveUpdateDestroyAPIView):
             self._representation_variant,
             found=getattr(request, "prefetched_cache", None),
         )
-        return HttpResponse(body, content_type=request.accepted_media_type)
+        # The Content-Type DRF's Response gives: the renderer's media type, without the Accept's parameters.
+        renderer = request.accepted_renderer
+        content_type = f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
+        return HttpResponse(body, content_type=content_type)
 
     @cached_property
     def _representation_variant(self) -> str:
