@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image
 
@@ -110,6 +111,18 @@ def test_upload_with_an_empty_body_is_400(auth_client, pet, content_type):
 
     assert response.status_code == 400
     assert response.json()["errors"]["file"][0].startswith("No image was sent")
+
+
+def test_upload_multipart_with_an_empty_file_is_400_and_documented_so(auth_client, api_client, pet, picture_storage):
+    empty = SimpleUploadedFile("dog.png", b"", content_type="image/png")
+
+    response = auth_client.post(f"/picture/{pet.pet_id}", {"file": empty}, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["file"] == ["The uploaded file is empty."]
+    assert picture_storage() == []
+    schema = api_client.get("/openapi.json").json()["components"]["schemas"]["PictureUploadRequest"]
+    assert schema["properties"]["file"]["minLength"] == 1
 
 
 def test_upload_documents_its_body_as_required(api_client):
