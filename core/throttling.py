@@ -4,8 +4,9 @@ DRF's own rate throttles keep a list of request timestamps per client and read
 and rewrite that pickled list on every request, once per throttle class. Here a
 fixed-window counter is incremented atomically instead: with Redis one
 server-side script (INCR, and EXPIRE on the window's first request), elsewhere
-the cache's add() and incr(). The price of a fixed window is that a client may send up to twice its rate across a window
-boundary, which is acceptable for abuse protection.
+the cache's add() and incr(). The price of a fixed window is that a client may
+send up to twice its rate across a window boundary, which is acceptable for
+abuse protection.
 
 A view that will read the cache can name the keys
 (`cache_keys_to_prefetch(request)`); the counter's round trip fetches them too
