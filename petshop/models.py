@@ -1,7 +1,7 @@
 import uuid
 
 from django.db import models
-from django.db.models.functions import Length, Trim
+from django.db.models.functions import Length, Trim, Upper
 from django.db.models.lookups import Exact
 
 from petshop.validators import BIRTH_YEAR_MIN, TEXT_MAX_LENGTH
@@ -43,6 +43,13 @@ class Pet(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # `GET /pet` pages in this order: without the index every page sorts the whole table.
+            models.Index(fields=["created_at", "id"], name="petshop_pet_created_id_idx"),
+            # `?raca=` and `?dono=` compare in any case: `UPPER(column) = UPPER(value)` on PostgreSQL.
+            models.Index(Upper("breed"), name="petshop_pet_upper_breed_idx"),
+            models.Index(Upper("owner"), name="petshop_pet_upper_owner_idx"),
+        ]
         constraints = [
             _trimmed_text_check("name"),
             _trimmed_text_check("owner"),

@@ -9,7 +9,7 @@
    service as deployed >= 40% of the raw application).
 2. `manage.py import_pets` of a generated million-row CSV into an empty
    register, against `psql \\copy` of the same file into a table with the
-   register's own schema (key and checks: the same work in the database), and
+   register's own schema (key, indexes and checks: the same work in the database), and
    for reference into a plain unindexed table. Prints the times and the ratios
    of speed (target: >= 50% of the \\copy into the register's table).
 
@@ -262,8 +262,8 @@ def bench_import(args) -> None:
     print(f"  psql \\copy into a plain table (5 text columns): {plain:6.2f} s")
     print(f"  psql \\copy into a copy of the register's table: {register:6.2f} s")
     # The target compares like with like: \copy into a table with the register's
-    # own key and checks does the same work in the database as the import; the
-    # unindexed table shows what the primary key index alone costs.
+    # own key, indexes and checks does the same work in the database as the import; the
+    # unindexed table shows what the key and the indexes cost.
     print(f"  import speed vs \\copy into the register's table: {register / first:6.0%}   (target >= 50%)")
     print(f"  import speed vs \\copy into the plain table:      {plain / first:6.0%}")
 
