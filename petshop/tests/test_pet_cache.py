@@ -4,12 +4,15 @@ import io
 import json
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import throttling
 from petshop import services
 from petshop.models import Pet
+from petshop.selectors import pet_representations
 from petshop.tests.factories import PetFactory
 
 # Writes invalidate on commit, so the tests commit.
@@ -136,11 +139,6 @@ def test_with_the_cache_off_reads_come_from_the_database(api_client, settings):
 
 def test_a_cached_read_fetches_the_pet_with_the_throttle_counter(api_client, monkeypatch):
     """One cache round trip for a read served from the cache: the throttle's counter also reads the pet."""
-    from django.core.cache import cache
-
-    from core import throttling
-    from petshop.selectors import pet_representations
-
     prefetched, read_by_view = [], []
     increment, get_many = throttling._increment, cache.get_many
     monkeypatch.setattr(throttling, "_increment", lambda *args: prefetched.append(args[2]) or increment(*args))
@@ -170,8 +168,6 @@ def test_a_throttled_read_is_429_even_when_the_pet_is_cached(api_client, setting
 
 
 def test_when_the_counter_cannot_read_the_cache_the_view_reads_it_itself(api_client, monkeypatch):
-    from core import throttling
-
     pet = PetFactory(name="Solo")
     read(api_client, pet)
     monkeypatch.setattr(throttling, "_increment", lambda key, timeout, fetch: (None, None))
