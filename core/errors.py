@@ -7,6 +7,7 @@ exception handler and the plain-Django handlers turn everything into that shape.
 """
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 
@@ -51,6 +52,49 @@ class UnsupportedMediaType(ServiceError):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
     default_code = "unsupported_media_type"
     default_detail = "Unsupported media type."
+
+
+class UnprocessableEntity(ServiceError):
+    """422: e.g. an Idempotency-Key reused with a different request body."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable_entity"
+    default_detail = "The request cannot be processed."
+
+
+class UpstreamError(ServiceError):
+    """502: an outside service failed or answered something unusable."""
+
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "upstream_error"
+    default_detail = "An upstream service failed."
+
+
+class UpstreamUnavailable(UpstreamError):
+    """503: an outside service is unavailable or its rate limit is exhausted.
+
+    `retry_after` (seconds, when the upstream said) is answered as `Retry-After`:
+    it is stored as `wait`, the attribute the exception handler (like DRF's
+    `Throttled`) turns into that header.
+    """
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "upstream_unavailable"
+    default_detail = "An upstream service is unavailable."
+
+    def __init__(self, detail=None, code=None, retry_after: float | None = None) -> None:
+        super().__init__(detail, code)
+        # Whole seconds, rounded up, so a client never comes back too early.
+        self.retry_after: int | None = None if retry_after is None else max(0, math.ceil(retry_after))
+        self.wait = self.retry_after
+
+
+class UpstreamTimeout(UpstreamError):
+    """504: an outside service did not answer in time."""
+
+    status_code = status.HTTP_504_GATEWAY_TIMEOUT
+    default_code = "upstream_timeout"
+    default_detail = "An upstream service did not answer in time."
 
 
 def error_body(detail: str, code: str, errors: Mapping | None = None) -> dict:

@@ -311,6 +311,20 @@ FILES_SERVICE_URL = env("FILES_SERVICE_URL", default="")
 GITHUB_API_URL = env("GITHUB_API_URL", default="https://api.github.com")
 GITHUB_TOKEN = env("GITHUB_TOKEN", default="")
 
+# Every outbound call goes through core.http.HttpClient, which reads these
+# (each client may override them). 3.05 s: slightly above a multiple of 3 s,
+# TCP's retransmission window, as requests' documentation advises.
+OUTBOUND_CONNECT_TIMEOUT = env.float("OUTBOUND_CONNECT_TIMEOUT", default=3.05)
+OUTBOUND_READ_TIMEOUT = env.float("OUTBOUND_READ_TIMEOUT", default=10.0)
+OUTBOUND_USER_AGENT = env("OUTBOUND_USER_AGENT", default="petshop-dogs-service/1.0")
+# Larger answers are refused (502) while they stream in; a dog picture must fit
+# the upload limit of the files service it is posted to.
+OUTBOUND_MAX_BYTES = env.int("OUTBOUND_MAX_BYTES", default=UPLOAD_MAX_BYTES)
+# In-request retries of connection errors, timeouts and 502/503/504 (idempotent methods).
+OUTBOUND_RETRIES = env.int("OUTBOUND_RETRIES", default=2)
+# Same-host redirects followed; a redirect to another host is never followed.
+OUTBOUND_MAX_REDIRECTS = env.int("OUTBOUND_MAX_REDIRECTS", default=3)
+
 # --- Logging ----------------------------------------------------------------
 
 LOGGING = {
