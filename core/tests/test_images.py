@@ -1,44 +1,11 @@
 import io
-import struct
-import zlib
 
 import pytest
 from PIL import ExifTags, Image, PngImagePlugin
 
 from core.errors import PayloadTooLarge, UnsupportedMediaType
 from core.images import EmptyUpload, normalise_image, read_upload
-
-
-def jpeg_with_gps(width: int = 64, height: int = 32, orientation: int = 6) -> bytes:
-    """A real JPEG carrying EXIF (camera, GPS position, orientation) and an ICC profile."""
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = orientation
-    exif[ExifTags.Base.Make] = "PhoneCo"
-    exif[ExifTags.IFD.GPSInfo] = {
-        ExifTags.GPS.GPSLatitudeRef: "S",
-        ExifTags.GPS.GPSLatitude: (23.0, 33.0, 1.0),
-        ExifTags.GPS.GPSLongitudeRef: "W",
-        ExifTags.GPS.GPSLongitude: (46.0, 38.0, 1.0),
-    }
-    output = io.BytesIO()
-    Image.new("RGB", (width, height), "red").save(output, "JPEG", exif=exif, icc_profile=b"private-icc-profile")
-    return output.getvalue()
-
-
-def png_bytes(image: Image.Image, **params) -> bytes:
-    output = io.BytesIO()
-    image.save(output, "PNG", **params)
-    return output.getvalue()
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that declares its size but holds no pixel data: decoding it would fail."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+from tests.fixtures.images import jpeg_with_gps, png_bytes, png_header_only
 
 
 def test_normalise_turns_jpeg_upright_and_strips_exif_gps_and_icc():

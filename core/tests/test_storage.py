@@ -1,68 +1,12 @@
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
 from django.core.files.storage import default_storage
 from django.db import transaction
-from moto.server import ThreadedMotoServer
 
 from core import storage
-
-S3_REGION = "us-east-1"
-S3_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
-
-@pytest.fixture(scope="session")
-def moto_s3_endpoint():
-    """A real S3 HTTP endpoint (moto's server mode) on a free loopback port."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3_storage(moto_s3_endpoint, settings):
-    """The default storage switched to django-storages' S3 backend on a fresh bucket.
-
-    Yields a boto3 client and the bucket name, to look at the bucket directly.
-    """
-    bucket = f"test-{uuid.uuid4().hex}"
-    client = boto3.client("s3", endpoint_url=moto_s3_endpoint, region_name=S3_REGION, **S3_CREDENTIALS)
-    client.create_bucket(Bucket=bucket)
-    settings.USE_S3 = True
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "endpoint_url": moto_s3_endpoint,
-                "region_name": S3_REGION,
-                "access_key": S3_CREDENTIALS["aws_access_key_id"],
-                "secret_key": S3_CREDENTIALS["aws_secret_access_key"],
-                "default_acl": None,
-                "querystring_auth": True,
-                "file_overwrite": False,
-            },
-        },
-    }
-    return client, bucket
-
-
-def s3_keys(s3) -> list[str]:
-    client, bucket = s3
-    return [item["Key"] for item in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
-
-
-@pytest.fixture(params=["local", "s3"])
-def any_storage(request):
-    """Run a test once on local disk and once on S3."""
-    if request.param == "s3":
-        request.getfixturevalue("s3_storage")
-    return request.param
+from tests.fixtures.storage import s3_keys
 
 
 def test_generated_name_ignores_everything_but_prefix_and_extension():

@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from core.tests.test_images import jpeg_with_gps
 from petshop.models import Pet
 from petshop.tests.factories import PetFactory
+from tests.fixtures.images import jpeg_with_gps
 from users.models import User
 
 pytestmark = pytest.mark.django_db

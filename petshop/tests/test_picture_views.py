@@ -6,10 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image
 
-from core.tests.test_images import png_bytes
 from petshop import services
 from petshop.models import Pet
 from petshop.tests.factories import PetFactory
+from tests.fixtures.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import resolve, reverse
 
-from core.tests.test_errors import assert_json_error
 from petshop.tests.factories import PetFactory
+from tests.test_errors import assert_json_error
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from core.tests.test_dump import manage
+from tests.test_dump import manage
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 
 from core.dump.writer import TRAILER_PREFIX
-from core.tests.test_dump import installation_env, manage
+from tests.test_dump import installation_env, manage
 
 # The test runs gunicorn in a process of its own.
 # ruff: noqa: S603

@@ -30,7 +30,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from core.dump.schema import columns, dumped_models
-from core.tests.test_storage import any_storage, moto_s3_endpoint, s3_storage  # noqa: F401 - fixtures
 from petshop.models import Pet
 from petshop.tests.factories import PetFactory
 from users.models import User
