@@ -4,7 +4,7 @@ import csv
 import io
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 COLUMNS = ("petId", "nome_pet", "dono", "raca", "data_nascimento")
@@ -101,7 +101,12 @@ class CsvSource:
 
 
 class SqliteSource:
-    """The pet shop's `database.db`: a table `pets` with the CSV's columns. Lines are row ids."""
+    """The pet shop's `database.db`: a table `pets` with the CSV's columns. Lines are row ids.
+
+    Each read opens its own read-only connection and closes it at the end, so
+    the source can be read again (the import does, when the COPY into an empty
+    register meets a repeated id).
+    """
 
     kind = "SQLite database"
     location = "row"
@@ -111,27 +116,29 @@ class SqliteSource:
         self.path = path
         self._done = 0
         try:
-            self._connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-            columns = {row[1] for row in self._connection.execute("PRAGMA table_info(pets)")}
-            if not columns:
-                raise ImportFileError(f"{path} has no table 'pets'.")
-            missing = [column for column in COLUMNS if column not in columns]
-            if missing:
-                raise ImportFileError(f"{path}: table 'pets' lacks column(s) {', '.join(missing)}.")
-            (self.total,) = self._connection.execute("SELECT count(*) FROM pets").fetchone()
+            with closing(self._connect()) as connection:
+                columns = {row[1] for row in connection.execute("PRAGMA table_info(pets)")}
+                if not columns:
+                    raise ImportFileError(f"{path} has no table 'pets'.")
+                missing = [column for column in COLUMNS if column not in columns]
+                if missing:
+                    raise ImportFileError(f"{path}: table 'pets' lacks column(s) {', '.join(missing)}.")
+                (self.total,) = connection.execute("SELECT count(*) FROM pets").fetchone()
         except sqlite3.DatabaseError as exc:
             raise ImportFileError(f"{path} cannot be read as a SQLite database ({exc}).") from exc
 
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+
     def rows(self) -> Iterator[tuple[int, list[str] | str]]:
-        try:
-            cursor = self._connection.execute(
+        self._done = 0
+        with closing(self._connect()) as connection:
+            cursor = connection.execute(
                 'SELECT rowid, "petId", nome_pet, dono, raca, data_nascimento FROM pets ORDER BY rowid'
             )
             for rowid, *values in cursor:
                 self._done += 1
                 yield rowid, [_as_text(value) for value in values]
-        finally:
-            self._connection.close()
 
     def progress(self) -> int:
         return self._done

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from petshop.importer import open_source
 from petshop.models import Pet
 from petshop.tests.factories import PetFactory
 
@@ -298,6 +299,32 @@ def test_database_rows_with_integer_years_nulls_and_blobs_are_checked(tmp_path):
         "row 3: nome_pet: not valid UTF-8 (save the file as UTF-8)",
     ]
     assert Pet.objects.get().birth_year == 2018
+
+
+def test_a_database_repeating_an_id_into_an_empty_register_keeps_the_first(tmp_path):
+    # On PostgreSQL the COPY into the empty register fails on the repeated id and
+    # the import reads the database a second time, through the staging table.
+    create = "CREATE TABLE pets (petId TEXT, nome_pet TEXT, dono TEXT, raca TEXT, data_nascimento INTEGER)"
+    pet_id = uuid.uuid4().hex
+    rows = [(pet_id, "First", "Ana", "Poodle", 2018), (uuid.uuid4().hex, "Rex", "Ana", "Poodle", 2018)]
+    path = make_database(tmp_path, create, [*rows, (pet_id, "Second", "Ana", "Poodle", 2018)])
+
+    out, err = run(path)
+
+    assert "2 created, 0 updated, 0 unchanged, 1 rejected." in out
+    assert err.splitlines() == [f"row 3: duplicate petId {pet_id} (first on row 1)"]
+    assert Pet.objects.get(pk=pet_id).name == "First"
+
+
+def test_a_database_source_can_be_read_more_than_once(tmp_path):
+    create = "CREATE TABLE pets (petId TEXT, nome_pet TEXT, dono TEXT, raca TEXT, data_nascimento INTEGER)"
+    path = make_database(tmp_path, create, [(uuid.uuid4().hex, "Rex", "Ana", "Poodle", 2018)])
+    source = open_source(path)
+
+    first, second = list(source.rows()), list(source.rows())
+
+    assert first == second
+    assert len(first) == 1
 
 
 @pytest.mark.parametrize(
