@@ -1,6 +1,7 @@
 import io
 import shutil
 import sqlite3
+import sys
 import uuid
 from pathlib import Path
 
@@ -339,7 +340,31 @@ def test_a_database_without_the_pets_table_or_columns_is_a_clear_error(tmp_path,
         run(make_database(tmp_path, create, []))
 
 
-def test_no_progress_bar_when_output_is_not_a_terminal(capsys):
-    run(SAMPLE_DATA / "pets.csv")
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
 
-    assert "it/s" not in capsys.readouterr().err
+
+def drew_progress_bar(err: str, name: str, unit: str) -> bool:
+    # What tqdm draws for this command: its description and a rate in the source's unit.
+    return f"Reading {name}" in err and f"{unit}/s" in err
+
+
+@pytest.mark.parametrize(("name", "unit"), [("pets.csv", "B"), ("database.db", "rows")])
+def test_no_progress_bar_when_output_is_not_a_terminal(monkeypatch, name, unit):
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+
+    run(SAMPLE_DATA / name)
+
+    assert not drew_progress_bar(stderr.getvalue(), name, unit)
+
+
+@pytest.mark.parametrize(("name", "unit"), [("pets.csv", "B"), ("database.db", "rows")])
+def test_a_progress_bar_is_drawn_on_a_terminal(monkeypatch, name, unit):
+    stderr = Terminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+
+    run(SAMPLE_DATA / name)
+
+    assert drew_progress_bar(stderr.getvalue(), name, unit)
