@@ -272,6 +272,7 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -----------------------------------------------------------------
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Beside the database (not the project root), so that one folder holds the
     # whole state of an embedded installation.
@@ -282,13 +283,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         else VAR_DIR
     )
     _broker_dir = _state_dir / "celery-broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "control_folder": str(_broker_dir / "control"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "data_folder_in": str(_broker_dir / "queue"),
+            "data_folder_out": str(_broker_dir / "queue"),
+            "control_folder": str(_broker_dir / "control"),
+            "processed_folder": str(_broker_dir / "processed"),
+            "store_processed": False,
+        }
+    )
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_SERIALIZER = "json"
@@ -299,6 +302,34 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
+    from django.core.exceptions import ImproperlyConfigured
+
+    # The soft limit lets a task clean up before the hard limit kills it.
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be positive and below CELERY_TASK_TIME_LIMIT.")
+# The retry policy of core.tasks.ReliableTask (read there; Celery has no such
+# settings): retries of transient failures, exponential backoff with full
+# jitter, capped at this many seconds between tries (about 3 minutes in all).
+CELERY_TASK_MAX_RETRIES = env.int("CELERY_TASK_MAX_RETRIES", default=8)
+CELERY_TASK_RETRY_BACKOFF_MAX = env.int("CELERY_TASK_RETRY_BACKOFF_MAX", default=60)
+# Redis redelivers a message that stayed unacknowledged longer than this, and
+# with late acknowledgement a message stays unacknowledged while it waits for
+# its retry countdown (up to the backoff cap), waits for a free pool process
+# (behind at most one running task: prefetch multiplier 1) and runs (up to the
+# hard limit): core.tasks.longest_unacknowledged_seconds. A shorter timeout
+# runs a slow task twice at once. Each retry is a new message, so the whole
+# retry chain does not have to fit. Twice that bound, so a late worker is not
+# mistaken for a lost one; derived, so raising a limit moves it along.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = 2 * (CELERY_TASK_RETRY_BACKOFF_MAX + 2 * CELERY_TASK_TIME_LIMIT)
+# A task that failed or hit its time limit is acknowledged, not redelivered: it
+# would fail again, forever. Its failure is kept in the result backend.
+CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
+# On a lost broker connection the unacknowledged messages of running tasks go
+# back to the queue anyway; cancelling those tasks keeps two copies from running.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Seconds a task's state stays readable at GET /api/tasks/{id}. Expired rows are
+# deleted by Celery's daily `celery.backend_cleanup`, which celery beat runs.
+CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=7 * 24 * 3600)
 CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
