@@ -63,10 +63,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3
+import urllib3.connectionpool
 import urllib3.exceptions
 from django.conf import settings
 from requests.adapters import HTTPAdapter
@@ -155,7 +158,15 @@ class _TransientRetry(Retry):
 
     RETRY_AFTER_STATUS_CODES = frozenset({503})
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: urllib3.BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: urllib3.connectionpool.ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
         if response is not None:
             wait = parse_retry_after(response.headers.get("Retry-After"))
             if wait is not None and wait > self.retry_after_max:
@@ -361,8 +372,10 @@ class HttpClient:
                         return self._finish(prepared, response, limit)
                     finally:
                         response.close()
-                target = self._redirect_target(prepared, response)
-                response.close()
+                try:
+                    target = self._redirect_target(prepared, response)
+                finally:
+                    response.close()
                 prepared = _redirected(prepared, response.status_code, target)
             logger.warning(
                 "%s redirected %s more than %s times", self.service, _loggable(prepared.url), self.max_redirects
@@ -531,7 +544,11 @@ def _loggable(url: str | None) -> str:
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
-    """`exc` and every exception it wraps (args, urllib3's `reason`, causes, contexts)."""
+    """`exc` and every exception it wraps (args, urllib3's `reason`, explicit causes).
+
+    Not `__context__`: urllib3 retries from inside its `except` block, so a
+    reset after a timed-out first try would otherwise look like a timeout.
+    """
     seen: list[BaseException] = []
     pending: list[BaseException] = [exc]
     while pending:
@@ -539,7 +556,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
         if any(current is known for known in seen):
             continue
         seen.append(current)
-        wrapped = [getattr(current, "reason", None), current.__cause__, current.__context__, *current.args]
+        wrapped = [getattr(current, "reason", None), current.__cause__, *current.args]
         pending.extend(item for item in wrapped if isinstance(item, BaseException))
     return seen
 

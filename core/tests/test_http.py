@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -265,6 +266,33 @@ def test_a_read_timeout_is_retried_and_still_an_upstream_timeout(httpserver):
     # it must still come out as a timeout, after two attempts.
     wait_for_log(httpserver, 2)
     assert len(httpserver.log) == 2
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="relies on Linux dropping SYNs when the accept queue is full")
+def test_a_connect_timeout_is_retried_then_an_upstream_timeout():
+    # A listener that never accepts, its queue filled: the kernel ignores further
+    # connection attempts, as a firewalled or overloaded host does.
+    with socket.create_server(("127.0.0.1", 0), backlog=0) as listener:
+        port = listener.getsockname()[1]
+        fillers = []
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            fillers.append(filler)
+        time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}"
+        client = HttpClient(url, service="test", connect_timeout=0.2, retries=1, backoff_factor=0)
+        started = time.monotonic()
+        try:
+            with pytest.raises(UpstreamTimeout) as raised:
+                client.get("anything")
+        finally:
+            for filler in fillers:
+                filler.close()
+
+    assert 0.35 <= time.monotonic() - started < 2
+    assert isinstance(raised.value, TRANSIENT_ERRORS)
 
 
 def test_a_refused_connection_is_a_transient_upstream_error():
