@@ -371,5 +371,8 @@ LOGGING = {
     "loggers": {
         # The JSON 500 handler logs unexpected exceptions itself.
         "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False},
+        # urllib3 logs each in-request retry of core.http with the full URL, query
+        # string included; core.http logs its own failures without it.
+        "urllib3.connectionpool": {"level": "ERROR"},
     },
 }
