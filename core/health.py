@@ -9,7 +9,6 @@ import logging
 import os
 import uuid
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -18,6 +17,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from storages.backends.s3 import S3Storage
 
 from config.celery import app as celery_app
 
@@ -48,11 +48,15 @@ def check_broker() -> None:
 
 
 def check_storage() -> None:
-    # exists() is a HEAD on S3 and a stat locally: cheap, and it fails on a
-    # missing bucket, bad credentials or an unreachable endpoint.
+    if isinstance(default_storage, S3Storage):
+        # HEAD on the bucket itself: a missing bucket, credentials the store
+        # rejects or an unreachable endpoint raise. (exists() on a key would
+        # read a missing bucket's 404 as "no such file" and pass.)
+        default_storage.bucket.meta.client.head_bucket(Bucket=default_storage.bucket_name)
+        return
     default_storage.exists(f"readyz-{uuid.uuid4().hex}")
     location = getattr(default_storage, "location", None)
-    if not settings.USE_S3 and location:
+    if location:
         os.makedirs(location, exist_ok=True)
         if not os.access(location, os.W_OK):
             raise PermissionError(f"{location} is not writable")
