@@ -330,6 +330,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Seconds a task's state stays readable at GET /api/tasks/{id}. Expired rows are
 # deleted by Celery's daily `celery.backend_cleanup`, which celery beat runs.
 CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=7 * 24 * 3600)
+# celery beat (`celery -A config beat`, or `worker -B` in the embedded run) keeps
+# its schedule's state here, beside the rest of the installation's state.
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 CELERY_TASK_TRACK_STARTED = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
