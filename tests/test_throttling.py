@@ -1,4 +1,10 @@
 import pytest
+from django.core.cache import cache
+from django.test import RequestFactory
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.throttling import ClientRateThrottle, prefetched_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +48,36 @@ def test_authenticated_clients_use_the_user_rate_per_user(auth_client, other_cli
 
     assert statuses == [200, 200, 429]
     assert other_client.get(f"/api/users/{user.pk}").status_code == 200
+
+
+class ThrottledView(APIView):
+    """Answers what the throttle prefetched for it."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [ClientRateThrottle]
+
+    def get(self, request):
+        return Response({"prefetched": prefetched_cache(request)})
+
+
+class PrefetchingView(ThrottledView):
+    """Follows core.throttling.PrefetchesCacheKeys: it names the keys its handler reads."""
+
+    def cache_keys_to_prefetch(self, request) -> list[str]:
+        return ["prefetch:present", "prefetch:absent"]
+
+
+def test_the_throttles_round_trip_fetches_the_keys_a_view_names():
+    cache.set("prefetch:present", "value")
+
+    response = PrefetchingView.as_view()(RequestFactory().get("/"))
+
+    # What get_many() answers: keys missing from the cache are absent.
+    assert response.data == {"prefetched": {"prefetch:present": "value"}}
+
+
+def test_a_view_that_names_no_keys_gets_nothing_prefetched():
+    response = ThrottledView.as_view()(RequestFactory().get("/"))
+
+    assert response.data == {"prefetched": None}
