@@ -76,10 +76,15 @@ def _allowed_methods(view_class, actions: dict[str, str] | None) -> list[str]:
 class RequestBodyLimitMiddleware:
     """Answer 413 for bodies over the limit before anything reads them.
 
-    The limit is `MAX_REQUEST_BODY_BYTES`; a view class may raise it for itself
-    with a `max_request_body_bytes` attribute (uploads). DRF parsers read the
-    WSGI stream directly, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE alone would
-    not stop a large JSON body.
+    The limit is `MAX_REQUEST_BODY_BYTES`. A view class may set its own per
+    request with a classmethod `get_max_request_body_bytes(action)`, called
+    with the action the request will run (a viewset's action name such as
+    `"upload"`, or the lower-case method for other views) and returning a
+    number of bytes, or None for the default. It is asked on every request, so
+    a limit computed from settings (`core.pictures.upload_body_limit`) follows
+    the settings of the moment; an attribute computed when a module is
+    imported would not. DRF parsers read the WSGI stream directly, so Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE alone would not stop a large JSON body.
     """
 
     def __init__(self, get_response):
@@ -93,10 +98,20 @@ class RequestBodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return json_error_response(400, "Invalid Content-Length header.", "bad_request")
-        view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
-        limit = getattr(view_class, "max_request_body_bytes", None) or settings.MAX_REQUEST_BODY_BYTES
+        limit = _view_body_limit(request, view_func) or settings.MAX_REQUEST_BODY_BYTES
         if length > limit:
             return json_error_response(
                 413, f"The request body is larger than the limit of {limit} bytes.", "payload_too_large"
             )
         return None
+
+
+def _view_body_limit(request, view_func) -> int | None:
+    """The view class's own limit for this request (`get_max_request_body_bytes`), None without one."""
+    view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+    get_limit = getattr(view_class, "get_max_request_body_bytes", None)
+    if get_limit is None:
+        return None
+    method = request.method.lower()
+    actions = getattr(view_func, "actions", None)
+    return get_limit(actions.get(method) if actions is not None else method)
