@@ -2,16 +2,10 @@
 
 import uuid
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from core.caching import VersionedCache
 from core.errors import NotFound
 from petshop.models import Pet
-
-# Each pet as `GET /pet/{petId}` renders it, so that the hot read costs one
-# cache round trip; petshop.services invalidates an entry with every write.
-pet_representations = VersionedCache("petshop.pet", timeout=lambda: settings.PET_CACHE_SECONDS)
 
 
 class PetNotFound(NotFound):

@@ -12,8 +12,9 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from core import images, storage
 from core.errors import Conflict
+from petshop.cache import pet_representations
 from petshop.models import Pet
-from petshop.selectors import PetNotFound, pet_representations
+from petshop.selectors import PetNotFound
 
 PICTURE_FIELDS = ("picture", "picture_sha256", "picture_width", "picture_height", "picture_bytes")
 

@@ -1,35 +1,27 @@
-"""HTTP layer of the pet register: parse, call a selector or service, answer."""
+"""HTTP layer of the pet register: two viewsets, thin over selectors and services.
 
-import logging
+The shape the other apps copy: a viewset per resource whose actions read the
+body with a serializer, call a selector or a service and answer with a
+serializer's data; `@extend_schema` on every action; the routes in urls.py.
+Pictures follow `core.pictures`, as every app's do. One thing here is not for
+copying: `PetViewSet.retrieve` serves a cached rendered body (petshop.cache),
+a trick a benchmark asked for.
+"""
+
 from functools import cached_property
 
-from django.conf import settings
-from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
-from django.utils.cache import get_conditional_response
-from django.utils.http import quote_etag
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, status
-from rest_framework.parsers import MultiPartParser
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from core import storage
+from core import pictures
 from core.errors import NotFound
-from core.images import ACCEPTED_CONTENT_TYPES, RawImageParser
+from petshop import cache as pet_cache
 from petshop import selectors, services
 from petshop.filters import PetFilter
-from petshop.serializers import PetReplaceSerializer, PetSerializer, PictureSerializer, PictureUploadSerializer
-
-logger = logging.getLogger(__name__)
-
-# Multipart framing around the file: boundaries and part headers.
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
-
-# Stored under a stable URL whose content changes when the picture is replaced:
-# caches may keep it but must revalidate, which the ETag makes a cheap 304.
-PICTURE_CACHE_CONTROL = "public, no-cache"
+from petshop.models import Pet
+from petshop.serializers import PetReplaceSerializer, PetSerializer, PictureSerializer
 
 UNKNOWN_FIELDS_NOTE = (
     " Unknown fields are ignored, as are the read-only `picture_url`, `created_at` and `updated_at`,"
@@ -96,27 +88,54 @@ PICTURE_EXAMPLE = OpenApiExample(
 )
 
 
-def _pet_response(request, pet, status_code=status.HTTP_200_OK, headers=None) -> Response:
-    return Response(PetSerializer(pet, context={"request": request}).data, status=status_code, headers=headers)
+class PetViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The pet register: list, register, read, replace, update and delete pets."""
 
+    serializer_class = PetSerializer
+    filterset_class = PetFilter
+    # Set by the `pet_id` path converter (petshop/urls.py): a UUID, whatever the spelling.
+    lookup_url_kwarg = "petId"
 
-@extend_schema_view(
-    get=extend_schema(
+    def get_queryset(self):
+        return selectors.pet_list()
+
+    def get_object(self) -> Pet:
+        """The pet named in the path; 404 when no pet has that id."""
+        return selectors.pet_get(self.kwargs[self.lookup_url_kwarg])
+
+    def get_serializer_class(self):
+        # `PUT /pet` names its pet in the body, which must then carry the petId
+        # (also when OPTIONS describes that PUT: core.metadata).
+        if self.detail is False and self.request.method == "PUT":
+            return PetReplaceSerializer
+        return PetSerializer
+
+    @extend_schema(
         summary="List pets",
         description="Public. Ordered by creation. Filters combine with AND.",
         responses={200: PetSerializer(many=True)},
         examples=[OpenApiExample("Pets", value=[PET_EXAMPLE], response_only=True)],
         auth=[],
-    ),
-    post=extend_schema(
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
         summary="Register a pet",
         description="Needs a token. `petId` is generated when absent; 409 when it is taken."
         " Answers 201 with `Location: /pet/{petId}`." + UNKNOWN_FIELDS_NOTE,
         request=PetSerializer,
         responses={201: PetSerializer, 409: DUPLICATE_RESPONSE},
         examples=[CREATE_EXAMPLE, PET_RESPONSE_EXAMPLE],
-    ),
-    put=extend_schema(
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pet = services.pet_create(**serializer.validated_data)
+        location = reverse("petshop:pet-detail", kwargs={"petId": pet.pk})
+        return self._pet_response(pet, status.HTTP_201_CREATED, {"Location": location})
+
+    @extend_schema(
         operation_id="pet_replace_by_body",
         summary="Replace the pet named in the body",
         description="Needs a token. The pet shop's original client sends the id in the body; every field is"
@@ -124,46 +143,57 @@ def _pet_response(request, pet, status_code=status.HTTP_200_OK, headers=None) ->
         request=PetReplaceSerializer,
         responses={200: PetSerializer, 404: OpenApiResponse(ERROR_SCHEMA_REF, description="No pet has this petId.")},
         examples=[REPLACE_EXAMPLE, PET_RESPONSE_EXAMPLE],
-    ),
-)
-class PetCollectionView(generics.ListAPIView):
-    serializer_class = PetSerializer
-    filterset_class = PetFilter
-
-    def get_queryset(self):
-        return selectors.pet_list()
-
-    def post(self, request):
-        serializer = PetSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        pet = services.pet_create(**serializer.validated_data)
-        location = reverse("petshop:pet-detail", kwargs={"petId": pet.pk})
-        return _pet_response(request, pet, status.HTTP_201_CREATED, {"Location": location})
-
-    def put(self, request):
-        serializer = PetReplaceSerializer(data=request.data, context={"request": request})
+    )
+    def replace_by_body(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         pet = selectors.pet_get(serializer.validated_data["id"])
-        return _pet_response(request, services.pet_update(pet, **serializer.validated_data))
+        return self._pet_response(services.pet_update(pet, **serializer.validated_data))
 
-
-@extend_schema_view(
-    get=extend_schema(
+    @extend_schema(
         summary="Read a pet",
         description="Public." + PET_ID_NOTE,
         responses={200: PetSerializer},
         examples=[PET_RESPONSE_EXAMPLE],
         auth=[],
-    ),
-    put=extend_schema(
+    )
+    def retrieve(self, request, *args, **kwargs):
+        """The pet's rendered body, from petshop.cache when it is there.
+
+        Benchmark-shaped (bench/README.md, "Pets"): the body is cached as
+        bytes and served past DRF's `Response`; a hit reads neither the
+        database nor the serializer. Every other action answers the usual way.
+        """
+        return pet_cache.pet_response(request, self.kwargs["petId"], self._cache_variant, self._render_pet)
+
+    # Quoted: in the class body, `list` is the list action.
+    def cache_keys_to_prefetch(self, request) -> "list[str]":
+        """core.throttling.PrefetchesCacheKeys: the throttle's round trip also fetches a cached pet."""
+        if self.action != "retrieve":
+            return []
+        return pet_cache.keys(self.kwargs["petId"], self._cache_variant)
+
+    @cached_property
+    def _cache_variant(self) -> str:
+        # Asked twice per read (the throttle's prefetch, then retrieve): built once.
+        return pet_cache.variant_of(self.request)
+
+    def _render_pet(self) -> bytes:
+        data = self.get_serializer(self.get_object()).data
+        return pet_cache.render(self.request, data, self.get_renderer_context())
+
+    @extend_schema(
         summary="Replace a pet",
         description="Needs a token. Every field is required; a `petId` in the body must be the one in the path"
         " (400 otherwise)." + PET_ID_NOTE + UNKNOWN_FIELDS_NOTE,
         request=PetSerializer,
         responses={200: PetSerializer},
         examples=[REPLACE_EXAMPLE, PET_RESPONSE_EXAMPLE],
-    ),
-    patch=extend_schema(
+    )
+    def update(self, request, *args, **kwargs):
+        return self._save(request, partial=False)
+
+    @extend_schema(
         summary="Update some of a pet's fields",
         description="Needs a token. A `petId` in the body must be the one in the path (400 otherwise)."
         + PET_ID_NOTE
@@ -171,147 +201,85 @@ class PetCollectionView(generics.ListAPIView):
         request=PetSerializer,
         responses={200: PetSerializer},
         examples=[PATCH_EXAMPLE, PET_RESPONSE_EXAMPLE],
-    ),
-    delete=extend_schema(
+    )
+    def partial_update(self, request, *args, **kwargs):
+        return self._save(request, partial=True)
+
+    @extend_schema(
         summary="Delete a pet",
         description="Needs a token. Its picture is removed from storage too." + PET_ID_NOTE,
         responses={204: OpenApiResponse(description="Deleted.")},
-    ),
-)
-class PetDetailView(generics.RetrieveUpdateDestroyAPIView):
-    serializer_class = PetSerializer
-
-    def get_object(self):
-        return selectors.pet_get(self.kwargs["petId"])
-
-    # The busiest route: its rendered body is cached until the pet changes
-    # (selectors.pet_representations), once per host (the picture URL is
-    # absolute) and accepted media type (which may ask for indentation). The
-    # throttle's cache round trip fetches it (core.throttling).
-
-    def cache_keys_to_prefetch(self, request) -> list[str]:
-        if request.method not in ("GET", "HEAD"):
-            return []
-        return selectors.pet_representations.keys(self.kwargs["petId"].hex, self._representation_variant)
-
-    def retrieve(self, request, *args, **kwargs):
-        body = selectors.pet_representations.get_or_build(
-            self.kwargs["petId"].hex,
-            lambda: self._render(self.get_object()),
-            self._representation_variant,
-            found=getattr(request, "prefetched_cache", None),
-        )
-        # The Content-Type DRF's Response gives: the renderer's media type, without the Accept's parameters.
-        renderer = request.accepted_renderer
-        content_type = f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
-        return HttpResponse(body, content_type=content_type)
-
-    @cached_property
-    def _representation_variant(self) -> str:
-        request = self.request
-        return f"{request.scheme}://{request.get_host()} {request.accepted_media_type}"
-
-    def _render(self, pet) -> bytes:
-        """The body DRF's Response would carry, as bytes."""
-        request = self.request
-        data = PetSerializer(pet, context=self.get_serializer_context()).data
-        return request.accepted_renderer.render(data, request.accepted_media_type, self.get_renderer_context())
-
-    def update(self, request, *args, **kwargs):
-        pet = self.get_object()
-        serializer = self.get_serializer(pet, data=request.data, partial=kwargs.get("partial", False))
-        serializer.is_valid(raise_exception=True)
-        return _pet_response(request, services.pet_update(pet, **serializer.validated_data))
-
+    )
     def destroy(self, request, *args, **kwargs):
         services.pet_delete(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _save(self, request, *, partial: bool) -> Response:
+        pet = self.get_object()
+        serializer = self.get_serializer(pet, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return self._pet_response(services.pet_update(pet, **serializer.validated_data))
+
+    def _pet_response(self, pet: Pet, status_code: int = status.HTTP_200_OK, headers=None) -> Response:
+        return Response(
+            PetSerializer(pet, context=self.get_serializer_context()).data, status=status_code, headers=headers
+        )
 
 
 class PictureNotFound(NotFound):
     default_detail = "This pet has no picture."
 
 
-@extend_schema_view(
-    post=extend_schema(
+class PetPictureViewSet(pictures.PictureActionsMixin, viewsets.ViewSet):
+    """A pet's picture: upload, download and delete it (the rules of core.pictures)."""
+
+    picture_upload_actions = ("upload",)
+    picture_download_actions = ("download",)
+
+    @extend_schema(
         operation_id="picture_upload",
         summary="Upload a pet's picture",
-        description=(
-            "Needs a token. The body is the image itself (`Content-Type` image/png, image/jpeg, image/webp or"
-            " image/gif) or `multipart/form-data` with the field `file`. The bytes must decode as one of those"
-            " formats whatever the declared type (415 otherwise, also for truncated files); animated images keep"
-            f" their first frame. At most {settings.UPLOAD_MAX_BYTES} bytes and {settings.UPLOAD_MAX_PIXELS}"
-            " pixels (413; the pixel count is checked before decoding). The picture is turned upright by its"
-            " EXIF orientation, stripped of all metadata (EXIF, GPS, ICC, text), stored as PNG under a"
-            " generated name and replaces any earlier one." + PET_ID_NOTE
-        ),
-        request={
-            **dict.fromkeys(ACCEPTED_CONTENT_TYPES, OpenApiTypes.BINARY),
-            "multipart/form-data": PictureUploadSerializer,
-        },
+        description="Needs a token. " + pictures.UPLOAD_DESCRIPTION + PET_ID_NOTE,
+        request=pictures.UPLOAD_REQUEST,
         responses={201: PictureSerializer},
         examples=[PICTURE_EXAMPLE],
-    ),
-    delete=extend_schema(
+    )
+    def upload(self, request, petId):
+        pet = selectors.pet_get(petId)
+        upload = pictures.PictureUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        pet = services.pet_picture_upload(pet, upload.validated_data["file"])
+        location = reverse("petshop:picture-file", kwargs={"petId": pet.pk})
+        data = PictureSerializer(pet, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    @extend_schema(
+        operation_id="picture_download",
+        summary="Download a pet's picture",
+        description="Public. "
+        + pictures.DOWNLOAD_DESCRIPTION
+        + " 404 when the pet or its picture is missing."
+        + PET_ID_NOTE,
+        responses=pictures.DOWNLOAD_RESPONSES,
+        auth=[],
+    )
+    def download(self, request, petId):
+        pet = selectors.pet_get(petId)
+        return pictures.picture_response(
+            request,
+            name=pet.picture.name,
+            sha256=pet.picture_sha256,
+            size=pet.picture_bytes,
+            filename=f"{pet.pet_id}.png",
+            not_found=PictureNotFound,
+        )
+
+    @extend_schema(
         operation_id="picture_delete",
         summary="Delete a pet's picture",
         description="Needs a token. Deleting a picture the pet does not have is a no-op." + PET_ID_NOTE,
         responses={204: OpenApiResponse(description="Deleted.")},
-    ),
-)
-class PictureView(APIView):
-    parser_classes = [RawImageParser, MultiPartParser]
-    max_request_body_bytes = settings.UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD_BYTES
-
-    def post(self, request, petId):
-        pet = selectors.pet_get(petId)
-        upload = PictureUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
-        pet = services.pet_picture_upload(pet, upload.validated_data["file"])
-        return Response(PictureSerializer(pet, context={"request": request}).data, status=status.HTTP_201_CREATED)
-
-    def delete(self, request, petId):
+    )
+    def destroy(self, request, petId):
         services.pet_picture_delete(selectors.pet_get(petId))
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="picture_download",
-        summary="Download a pet's picture",
-        description=(
-            "Public. The stored PNG, streamed, with `ETag` and `Cache-Control: public, no-cache`; a matching"
-            " `If-None-Match` answers 304 without a body. 404 when the pet or its picture is missing." + PET_ID_NOTE
-        ),
-        responses={
-            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The picture as PNG."),
-            304: OpenApiResponse(description="Not modified: the `If-None-Match` ETag is current."),
-        },
-        auth=[],
-    ),
-)
-class PictureFileView(APIView):
-    def get(self, request, petId):
-        pet = selectors.pet_get(petId)
-        if not pet.picture:
-            raise PictureNotFound()
-        headers = {"ETag": quote_etag(pet.picture_sha256), "Cache-Control": PICTURE_CACHE_CONTROL}
-        not_modified = get_conditional_response(request, etag=headers["ETag"])
-        if not_modified is not None:
-            for header, value in headers.items():
-                not_modified[header] = value
-            return not_modified
-        try:
-            chunks = storage.open_chunks(pet.picture.name)
-        except storage.StoredFileMissing as exc:
-            logger.error("pet %s refers to a missing picture file %s", pet.pet_id, pet.picture.name)
-            raise PictureNotFound() from exc
-        return StreamingHttpResponse(
-            chunks,
-            content_type="image/png",
-            headers={
-                **headers,
-                "Content-Length": str(pet.picture_bytes),
-                "Content-Disposition": f'inline; filename="{pet.pet_id}.png"',
-            },
-        )

@@ -11,7 +11,7 @@ def test_options_answers_a_route_whose_put_names_the_object_in_the_body(auth_cli
 
     assert response.status_code == 200
     body = response.json()
-    assert body["name"] == "Pet Collection"
+    assert body["name"] == "Pet List"
     assert body["parses"] == ["application/json"]
     assert "actions" not in body
     assert {"GET", "POST", "PUT", "OPTIONS"} <= {method.strip() for method in response["Allow"].split(",")}

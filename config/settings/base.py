@@ -158,8 +158,9 @@ else:
         }
     }
 
-# How long `GET /pet/{petId}` keeps a pet's rendered JSON; every write to the pet
-# invalidates it at once (core.caching). 0 turns that cache off.
+# petshop's setting, read by petshop.cache: how long `GET /pet/{petId}` keeps a
+# pet's rendered JSON; every write to the pet invalidates it at once. 0 turns
+# that cache off.
 PET_CACHE_SECONDS = env.int("PET_CACHE_SECONDS", default=300)
 
 # --- Files ------------------------------------------------------------------

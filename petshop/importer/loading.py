@@ -9,6 +9,7 @@ from django.utils import timezone
 from psycopg2.errors import UniqueViolation
 
 from petshop import validators
+from petshop.cache import pet_representations
 from petshop.importer.sources import COLUMNS, has_undecodable
 from petshop.importer.staging import (
     COPY_CHUNK_CHARS,
@@ -20,7 +21,6 @@ from petshop.importer.staging import (
     lock_register,
 )
 from petshop.models import Pet
-from petshop.selectors import pet_representations
 
 PROGRESS_EVERY_ROWS = 10_000
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from core import throttling
 from petshop import services
+from petshop.cache import pet_representations
 from petshop.models import Pet
-from petshop.selectors import pet_representations
 from petshop.tests.factories import PetFactory
 
 # Writes invalidate on commit, so the tests commit.

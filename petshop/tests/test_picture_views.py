@@ -47,6 +47,29 @@ def test_upload_raw_jpeg_stores_an_upright_png_without_metadata(upload, pet, jpe
     assert body["bytes"] == pet.picture_bytes == default_storage.size(stored[0])
 
 
+def test_upload_answers_201_with_the_download_url_as_location(upload, api_client, pet, png):
+    response = upload(pet.pet_id, png, "image/png")
+
+    assert response.status_code == 201
+    assert response["Location"] == f"/picture/{pet.pet_id}.png"
+    download = api_client.get(response["Location"])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"\x89PNG")
+
+
+def test_download_answers_a_client_that_accepts_only_png(upload, api_client, pet, png):
+    upload(pet.pet_id, png, "image/png")
+
+    found = api_client.get(f"/picture/{pet.pet_id}.png", HTTP_ACCEPT="image/png")
+    missing = api_client.get(f"/picture/{PetFactory().pet_id}.png", HTTP_ACCEPT="image/png")
+
+    assert found.status_code == 200
+    assert found["Content-Type"] == "image/png"
+    # Errors stay JSON, as everywhere.
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "not_found"
+
+
 def test_download_streams_the_png_with_etag_and_cache_control(upload, api_client, pet, jpeg, picture_storage):
     upload(pet.pet_id, jpeg)
 
@@ -183,6 +206,36 @@ def test_upload_refuses_a_body_over_the_views_request_limit_before_reading_it(up
 
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
+
+
+def test_upload_request_limit_follows_upload_max_bytes_as_set_when_the_request_arrives(upload, pet, settings):
+    settings.UPLOAD_MAX_BYTES = 1000
+    limit = 1000 + 64 * 1024
+
+    over = upload(pet.pet_id, b"\0" * (limit + 1))
+    at_limit = upload(pet.pet_id, b"\0" * limit)
+
+    # The middleware refuses the body unread, with the new limit...
+    assert over.status_code == 413
+    assert over.json() == {
+        "detail": f"The request body is larger than the limit of {limit} bytes.",
+        "code": "payload_too_large",
+    }
+    # ...and a body within it reaches the upload's own check of the image's size.
+    assert at_limit.status_code == 413
+    assert at_limit.json()["code"] == "image_too_large"
+
+
+def test_only_the_upload_gets_the_upload_request_limit(auth_client, pet, settings):
+    settings.MAX_REQUEST_BODY_BYTES = 16
+    body = b"\0" * 17
+
+    upload = auth_client.generic("POST", f"/picture/{pet.pet_id}", body, content_type="image/png")
+    delete = auth_client.generic("DELETE", f"/picture/{pet.pet_id}", body, content_type="image/png")
+    create = auth_client.generic("POST", "/pet", body, content_type="application/json")
+
+    assert upload.json()["code"] == "not_an_image"
+    assert delete.json()["code"] == create.json()["code"] == "payload_too_large"
 
 
 @pytest.mark.parametrize("pet_id", [PetFactory.build().pet_id, "not-an-id", "0" * 31])
