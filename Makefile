@@ -1,13 +1,14 @@
 # The README's commands. Each target installs what it needs into .venv first.
 #   make run   - the embedded service: SQLite, local media, gunicorn + a Celery worker
 #   make test  - the whole test suite (SQLite unless DATABASE_URL says otherwise)
+#   make compose - the whole stack in Docker, with random secrets written to .env once
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint format schema check migrate ci clean
+.PHONY: run test lint format schema check migrate ci clean compose compose-env
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,24 @@ check: $(VENV)/.dev
 
 ci:
 	bash .ci/run
+
+# docker-compose.yml has no default secrets. compose reads .env (ignored by git
+# and by the image build); each secret missing there is added once, at random,
+# and one already there is kept.
+COMPOSE_ENV ?= .env
+COMPOSE_SECRETS := DJANGO_SECRET_KEY POSTGRES_PASSWORD MINIO_ROOT_PASSWORD
+
+compose-env:
+	@touch $(COMPOSE_ENV) && chmod 600 $(COMPOSE_ENV)
+	@if [ -s $(COMPOSE_ENV) ] && [ -n "$$(tail -c 1 $(COMPOSE_ENV))" ]; then echo >> $(COMPOSE_ENV); fi
+	@grep -q '^MINIO_ROOT_USER=' $(COMPOSE_ENV) || echo 'MINIO_ROOT_USER=minio' >> $(COMPOSE_ENV)
+	@for name in $(COMPOSE_SECRETS); do \
+		grep -q "^$$name=" $(COMPOSE_ENV) || \
+			echo "$$name=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')" >> $(COMPOSE_ENV); \
+	done
+
+compose: compose-env
+	docker compose --env-file $(COMPOSE_ENV) up --build
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
