@@ -104,3 +104,12 @@ def test_documented_text_field_is_exactly_what_sign_up_accepts(api_client, field
     response = api_client.post("/api/users", {**body, field: value}, format="json")
 
     assert (response.status_code == 201) is documented
+
+
+def test_upload_limits_are_documented_by_their_setting_names_not_frozen_values(api_client, settings):
+    settings.UPLOAD_MAX_BYTES = 1234
+    operation = api_client.get("/openapi.json").json()["paths"]["/picture/{petId}"]["post"]
+
+    assert "`UPLOAD_MAX_BYTES`" in operation["description"]
+    assert "`UPLOAD_MAX_PIXELS`" in operation["description"]
+    assert "Location" in operation["description"]
