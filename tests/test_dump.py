@@ -371,6 +371,95 @@ def test_load_dump_refuses_file_that_is_not_a_dump(tmp_path):
         call_command("load_dump", str(path))
 
 
+@contextmanager
+def table_of_another_application():
+    """A table in the same database that no model names, holding one row."""
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE TABLE "outside_notes" ("note" varchar(100))')
+        cursor.execute('INSERT INTO "outside_notes" ("note") VALUES (\'kept\')')
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute('DROP TABLE IF EXISTS "outside_notes"')
+
+
+def outside_notes() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT "note" FROM "outside_notes"')
+        return cursor.fetchall()
+
+
+def after_begin(line: str):
+    """An edit putting `line` right after the dump's BEGIN; returns the new lines and the line's number."""
+
+    def edit(lines: list[str]) -> int:
+        number = lines.index("BEGIN;\n") + 1
+        lines.insert(number, line)
+        return number + 1
+
+    return edit
+
+
+def after_first_insert(text: str):
+    """An edit appending `text` to the line that ends the dump's first INSERT."""
+
+    def edit(lines: list[str]) -> int:
+        first = next(index for index, line in enumerate(lines) if line.startswith("INSERT INTO "))
+        end = next(index for index in range(first, len(lines)) if lines[index].endswith(");\n"))
+        lines[end] = lines[end].removesuffix("\n") + text + "\n"
+        return end + 1
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (after_begin('DROP TABLE "django_session";\n'), "'DROP TABLE \"django_session\";' is not a statement"),
+        (after_begin('DELETE FROM "outside_notes";\n'), 'DELETE FROM "outside_notes", a table that no installed'),
+        (
+            after_begin('INSERT INTO "outside_notes" ("note") VALUES (\'added\');\n'),
+            'INSERT INTO "outside_notes", a table that no installed model has',
+        ),
+        (
+            after_first_insert(' UPDATE "users_user" SET "is_superuser" = TRUE;'),
+            '\'UPDATE "users_user" SET "is_superuser" = TRUE;\' is not a statement',
+        ),
+        (after_begin("COPY \"outside_notes\" FROM PROGRAM 'touch /tmp/pwned';\n"), ".COPY .* is not a statement"),
+        (
+            after_begin("CREATE FUNCTION evil() RETURNS integer AS 'SELECT 1' LANGUAGE sql;\n"),
+            ".CREATE FUNCTION .* is not a statement",
+        ),
+    ],
+    ids=["drop-table", "delete-other-table", "insert-unknown-table", "hidden-after-insert", "copy-program", "function"],
+)
+def test_load_dump_refuses_statements_a_dump_does_not_write_and_changes_nothing(stored_data, tmp_path, edit, reason):
+    dump = tmp_path / "dump.sql"
+    call_command("dump", "--schema=false", output=str(dump), stdout=io.StringIO())
+    lines = dump.read_text().splitlines(keepends=True)
+    number = edit(lines)
+    dump.write_text("".join(lines))
+    Pet.objects.filter(name="Rex").delete()
+    models = dumped_models(include_migrations=False)
+
+    with table_of_another_application():
+        before = current_rows(models), stored_files(), outside_notes()
+
+        with pytest.raises(CommandError, match=f"{dump}, line {number}: {reason}"):
+            call_command("load_dump", str(dump))
+
+        assert (current_rows(models), stored_files(), outside_notes()) == before
+        assert "django_session" in connection.introspection.table_names()
+
+
+def test_load_dump_says_it_is_for_dumps_you_trust(capsys):
+    with pytest.raises(SystemExit):
+        call_command("load_dump", "--help")
+
+    assert "load only dumps you trust" in " ".join(capsys.readouterr().out.split())
+
+
 # --- manage.py dump ----------------------------------------------------------------
 
 

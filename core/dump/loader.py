@@ -1,10 +1,16 @@
 """Loading a dump into the configured database and storage.
 
-A dump is checked whole before anything changes: its trailer must be there,
-the rows and files it holds must match the trailer's counts, and every file's
-bytes must match its SHA-256. Only then do its statements run, in one
-transaction. The files go to storage instead of the `dump_files` table, which
-is dropped at the end. The file is read as a stream, twice, and never held whole.
+A dump is checked whole before anything changes: every statement must be one
+of the forms that the writer writes, for the installed models' tables
+(`validation`); its trailer must be there, the rows and files it holds must
+match the trailer's counts, and every file's bytes must match its SHA-256.
+Only then do its statements run, in one transaction, each checked again as it
+is read. The files go to storage instead of the `dump_files` table, which is
+dropped at the end. The file is read as a stream, twice, and never held whole.
+
+The checks prove that a dump is whole and made of a dump's statements, not who
+wrote it, and a dump replaces every row, password hashes included: load only
+dumps you trust.
 """
 
 # Writing SQL text is this module's job: names are quoted and values written as literals.
@@ -29,6 +35,7 @@ from core.dump import files
 from core.dump.dialects import DIALECTS, POSTGRESQL, dialect_of
 from core.dump.exceptions import DumpError, InvalidDumpError
 from core.dump.statements import StatementSplitter
+from core.dump.validation import StatementChecker, StatementRefused
 from core.dump.writer import BEGIN, COMMIT, FORMAT_VERSION, HEADER_PREFIX, TRAILER_PREFIX
 
 # Format 1 wrote one row per INSERT; format 2 writes several, and both write no
@@ -74,6 +81,8 @@ class DumpReader:
             formats = " or ".join(map(str, READABLE_FORMATS))
             raise InvalidDumpError(f"{self.path} is not a dump of format {formats}, says its first line.")
         self.trailer: dict | None = None
+        # The line on which the statement last yielded by statements() starts.
+        self.line = 0
 
     @property
     def dialect(self) -> str:
@@ -93,13 +102,19 @@ class DumpReader:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     raise InvalidDumpError(f"{self.path} is not UTF-8 text (line {number}).") from exc
-                if not splitter.pending and line.startswith("--"):
-                    if line.startswith(TRAILER_PREFIX):
-                        self.trailer = _parse_comment(line, TRAILER_PREFIX)
-                        if not _is_trailer(self.trailer):
-                            raise InvalidDumpError(f"{self.path} has an unreadable trailer (line {number}).")
-                    continue
-                yield from splitter.feed(line)
+                if not splitter.pending:
+                    if line.startswith("--"):
+                        if line.startswith(TRAILER_PREFIX):
+                            self.trailer = _parse_comment(line, TRAILER_PREFIX)
+                            if not _is_trailer(self.trailer):
+                                raise InvalidDumpError(f"{self.path} has an unreadable trailer (line {number}).")
+                        continue
+                    start = number
+                for statement in splitter.feed(line):
+                    self.line = start
+                    yield statement
+                    # A second statement on the same line starts on it.
+                    start = number
 
 
 class DumpLoader:
@@ -107,6 +122,7 @@ class DumpLoader:
 
     def __init__(self, path: str | Path, *, using: str = DEFAULT_DB_ALIAS):
         self.reader = DumpReader(path)
+        self.checker = StatementChecker(self.reader.dialect, schema=self.reader.header["schema"])
         self.connection: BaseDatabaseWrapper = connections[using]
         self.summary: DumpSummary | None = None
         self.rows = 0
@@ -118,9 +134,10 @@ class DumpLoader:
     def verify(self, progress: Progress | None = None) -> DumpSummary:
         """Read the whole dump and check it against its trailer, changing nothing.
 
-        `InvalidDumpError` when the trailer is missing (a truncated file), when
-        the rows or files in the file differ from its counts, or when a file's
-        bytes differ from its SHA-256.
+        `InvalidDumpError` when a statement is not one that a dump writes (with
+        its line), when the trailer is missing (a truncated file), when the rows
+        or files in the file differ from its counts, or when a file's bytes
+        differ from its SHA-256.
         """
         path = self.reader.path
         rows: Counter[str] = Counter()
@@ -128,6 +145,7 @@ class DumpLoader:
         digest = hashlib.sha256()
         size = 0
         for statement in self.reader.statements(progress):
+            self._check(statement)
             if match := files.APPEND_CHUNK.match(statement):
                 chunk = bytes.fromhex(match[1])
                 digest.update(chunk)
@@ -174,7 +192,12 @@ class DumpLoader:
             # chunks included, when DEBUG is on.
             runner = _StatementRunner(self.connection.connection.cursor(), batch=self.connection.vendor == POSTGRESQL)
             restorer = _FileRestorer(runner)
+            if self.connection.vendor == POSTGRESQL:
+                # The checks read string literals as standard ones, whatever the server's default.
+                runner.execute("SET LOCAL standard_conforming_strings = on;")
             for statement in self.reader.statements(progress):
+                # Checked again: the file may have changed since verify().
+                self._check(statement)
                 if match := files.APPEND_CHUNK.match(statement):
                     restorer.append(bytes.fromhex(match[1]))
                 elif statement not in (BEGIN, COMMIT):
@@ -189,6 +212,15 @@ class DumpLoader:
             runner.execute(f'DROP TABLE "{files.FILES_TABLE}";')
             runner.flush()
         return summary
+
+    def _check(self, statement: str) -> None:
+        try:
+            self.checker.check(statement)
+        except StatementRefused as exc:
+            raise InvalidDumpError(
+                f"{self.reader.path}, line {self.reader.line}: {exc}; load_dump runs only the statements "
+                "that a dump writes."
+            ) from exc
 
     def _check_database(self, summary: DumpSummary) -> None:
         existing = set(self.connection.introspection.table_names())

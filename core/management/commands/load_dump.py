@@ -15,9 +15,12 @@ class Command(BaseCommand):
 
     help = (
         "Restore a dump written by `manage.py dump` or /dump.sql into the configured database and "
-        "storage. The whole file is checked first (trailer, row and file counts, SHA-256 of every "
-        "file): a truncated or altered dump changes nothing. A dump with its schema needs an empty "
-        "database; a data-only dump replaces the rows of a migrated one."
+        "storage. The whole file is checked first (every statement must be one that a dump writes, for "
+        "the installed models' tables; trailer, row and file counts, SHA-256 of every file): a "
+        "truncated or altered dump changes nothing, and the refusal names the line. These checks prove "
+        "that a dump is whole, not who wrote it, and a dump replaces the data wholesale, users and "
+        "their password hashes included: load only dumps you trust. A dump with its schema needs an "
+        "empty database; a data-only dump replaces the rows of a migrated one."
     )
 
     def add_arguments(self, parser):
