@@ -13,9 +13,6 @@ wrote it, and a dump replaces every row, password hashes included: load only
 dumps you trust.
 """
 
-# Writing SQL text is this module's job: names are quoted and values written as literals.
-# ruff: noqa: S608
-
 import hashlib
 import json
 import re
@@ -290,7 +287,7 @@ class _FileRestorer:
         try:
             if self._digest.hexdigest() != sha256:
                 raise InvalidDumpError(f"Stored file #{file_id} changed while the dump was loaded.")
-            name = self.runner.fetch_value(f'SELECT "name" FROM "{files.FILES_TABLE}" WHERE "id" = {file_id}')
+            name = self.runner.fetch_value(f'SELECT "name" FROM "{files.FILES_TABLE}" WHERE "id" = {file_id}')  # noqa: S608 - a constant table name and an integer id
             # Storage would save a file of the same name under a new name.
             if default_storage.exists(name):
                 default_storage.delete(name)

@@ -57,7 +57,7 @@ _SEQUENCE_RESET = re.compile(
     rf'coalesce\(max\("(\w++)"\), 1\), max\("(\w++)"\) IS NOT null\) FROM ({_NAME});'
 )
 _FINISH_FILE = re.compile(
-    rf'UPDATE "{files.FILES_TABLE}" SET "size" = \d++, "sha256" = \'[0-9a-f]{{64}}\' WHERE "id" = \d++;'  # noqa: S608 - a pattern
+    rf'UPDATE "{files.FILES_TABLE}" SET "size" = \d++, "sha256" = \'[0-9a-f]{{64}}\' WHERE "id" = \d++;'  # noqa: S608 - a pattern that reads SQL, not a query
 )
 _SCHEMA = re.compile(
     rf"CREATE TABLE (?P<table>{_NAME}) (?=\()"
@@ -141,7 +141,7 @@ class StatementChecker:
         if match := _INSERT.match(statement):
             self._known_table(match[1], "INSERT INTO", files_table=True)
             if not self.rows.fullmatch(statement, match.end()):
-                raise StatementRefused(f"an INSERT INTO {match[1]} whose values are not literals only")  # noqa: S608 - a message
+                raise StatementRefused(f"an INSERT INTO {match[1]} whose values are not literals only")  # noqa: S608 - an error message, not a query
             return
         if (match := _DELETE.fullmatch(statement)) and not self.schema:
             self._known_table(match[1], "DELETE FROM")

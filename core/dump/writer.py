@@ -19,9 +19,6 @@ truncated one. Nothing in the script depends on the time it was written, so the
 same data always gives the same bytes.
 """
 
-# Writing SQL text is this module's job: names are quoted and values written as literals.
-# ruff: noqa: S608
-
 import hashlib
 import json
 import logging
@@ -156,7 +153,7 @@ class DumpWriter:
             # What migrate wrote (content types, permissions, ...) gives way to
             # the dumped rows, which other rows refer to by id. Referencing
             # tables first, in case a foreign key is not deferrable.
-            yield from _lines(f"DELETE FROM {dialect.quote_name(model._meta.db_table)};" for model in reversed(models))
+            yield from _lines(f"DELETE FROM {dialect.quote_name(model._meta.db_table)};" for model in reversed(models))  # noqa: S608 - the models' tables, quoted by the dialect
         for model in models:
             yield from self._rows(snapshot, model)
         yield from _lines(deferred)
@@ -169,7 +166,7 @@ class DumpWriter:
         fields = columns(model)
         target_name = self.dialect.quote_name
         names = ", ".join(target_name(field.column) for field in fields)
-        insert = f"INSERT INTO {target_name(table)} ({names}) VALUES "
+        insert = f"INSERT INTO {target_name(table)} ({names}) VALUES "  # noqa: S608 - the model's table and columns, quoted by the dialect
         # Ordered by primary key, so that the same data gives the same dump.
         source_name = snapshot.connection.ops.quote_name
         order = ", ".join(source_name(field.column) for field in model._meta.pk_fields)
@@ -197,7 +194,7 @@ class DumpWriter:
         """
         quote = snapshot.connection.ops.quote_name
         values = " || ', ' || ".join(f"quote_nullable({quote(field.column)}::text)" for field in fields)
-        query = f"SELECT '(' || {values} || ')' FROM {quote(table)} ORDER BY {order}"
+        query = f"SELECT '(' || {values} || ')' FROM {quote(table)} ORDER BY {order}"  # noqa: S608 - the model's table and columns, quoted by the backend
         for batch in snapshot.batches(query, ROWS_PER_INSERT):
             rows = [row for (row,) in batch]
             # isprintable() is false for every control character (and for a
@@ -213,7 +210,7 @@ class DumpWriter:
         values_of = _values_writer(literals)
         select = ", ".join(quote(field.column) for field in fields)
         count = 0
-        for batch in snapshot.batches(f"SELECT {select} FROM {quote(table)} ORDER BY {order}", ROWS_PER_INSERT):
+        for batch in snapshot.batches(f"SELECT {select} FROM {quote(table)} ORDER BY {order}", ROWS_PER_INSERT):  # noqa: S608 - the model's table and columns, quoted by the backend
             rows = []
             try:
                 for row in batch:
