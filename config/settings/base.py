@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from botocore.config import Config as BotocoreConfig
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -183,6 +184,13 @@ if USE_S3:
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
+            # Bounded waits: an unreachable endpoint fails a request (and /readyz)
+            # in seconds instead of hanging a worker thread on botocore's 60 s defaults.
+            "client_config": BotocoreConfig(
+                connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=3),
+                read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=30),
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
         },
     }
 else:
