@@ -368,6 +368,25 @@ OUTBOUND_RETRIES = env.int("OUTBOUND_RETRIES", default=2)
 # Same-host redirects followed; a redirect to another host is never followed.
 OUTBOUND_MAX_REDIRECTS = env.int("OUTBOUND_MAX_REDIRECTS", default=3)
 
+# --- GitHub proxy -----------------------------------------------------------
+
+# githubproxy.clients calls GitHub inside a web request: a read timeout shorter
+# than the other outbound calls' and one retry (the connect timeout is
+# OUTBOUND_CONNECT_TIMEOUT). GitHub's answers are kept this long with their
+# ETag, to be revalidated with If-None-Match (a 304 costs no rate limit).
+GITHUB_READ_TIMEOUT = env.float("GITHUB_READ_TIMEOUT", default=5.0)
+GITHUB_RETRIES = env.int("GITHUB_RETRIES", default=1)
+GITHUB_ETAG_CACHE_SECONDS = env.int("GITHUB_ETAG_CACHE_SECONDS", default=7 * 24 * 3600)
+
+# --- Books ------------------------------------------------------------------
+
+# Reads of a book by its magic code (and every other route naming a code) per
+# client, user or address: `books_lookup`, on top of the anon/user rates. At
+# 60 a minute one client needs about 37 years of guessing to expect a hit
+# among 100,000 books (26^8 codes); README, "Books".
+BOOKS_LOOKUP_RATE = env("BOOKS_LOOKUP_RATE", default="60/minute")
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["books_lookup"] = BOOKS_LOOKUP_RATE
+
 # --- Logging ----------------------------------------------------------------
 
 LOGGING = {
