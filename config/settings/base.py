@@ -381,9 +381,10 @@ GITHUB_ETAG_CACHE_SECONDS = env.int("GITHUB_ETAG_CACHE_SECONDS", default=7 * 24 
 # --- Books ------------------------------------------------------------------
 
 # Reads of a book by its magic code (and every other route naming a code) per
-# client, user or address: `books_lookup`, on top of the anon/user rates. At
-# 60 a minute one client needs about 37 years of guessing to expect a hit
-# among 100,000 books (26^8 codes); README, "Books".
+# client (user, or address when anonymous): `books_lookup`, on top of the
+# anon/user rates. At 60 a minute, one client guessing without pause expects
+# its first hit among 100,000 books (of 26^8 codes) after about 24 days;
+# README, "Books".
 BOOKS_LOOKUP_RATE = env("BOOKS_LOOKUP_RATE", default="60/minute")
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["books_lookup"] = BOOKS_LOOKUP_RATE
 
