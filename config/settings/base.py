@@ -378,6 +378,16 @@ GITHUB_READ_TIMEOUT = env.float("GITHUB_READ_TIMEOUT", default=5.0)
 GITHUB_RETRIES = env.int("GITHUB_RETRIES", default=1)
 GITHUB_ETAG_CACHE_SECONDS = env.int("GITHUB_ETAG_CACHE_SECONDS", default=7 * 24 * 3600)
 
+# --- Books ------------------------------------------------------------------
+
+# Reads of a book by its magic code (and every other route naming a code) per
+# client (user, or address when anonymous): `books_lookup`, on top of the
+# anon/user rates. At 60 a minute, one client guessing without pause expects
+# its first hit among 100,000 books (of 26^8 codes) after about 24 days;
+# README, "Books".
+BOOKS_LOOKUP_RATE = env("BOOKS_LOOKUP_RATE", default="60/minute")
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["books_lookup"] = BOOKS_LOOKUP_RATE
+
 # --- Logging ----------------------------------------------------------------
 
 LOGGING = {
