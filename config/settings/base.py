@@ -329,7 +329,12 @@ CELERY_TASK_RETRY_BACKOFF_MAX = env.int("CELERY_TASK_RETRY_BACKOFF_MAX", default
 # runs a slow task twice at once. Each retry is a new message, so the whole
 # retry chain does not have to fit. Twice that bound, so a late worker is not
 # mistaken for a lost one; derived, so raising a limit moves it along.
-CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = 2 * (CELERY_TASK_RETRY_BACKOFF_MAX + 2 * CELERY_TASK_TIME_LIMIT)
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int(
+    # Set only by tests that kill a worker and wait for Redis to redeliver its
+    # message (dogs/tests/test_worker_kill.py); leave it unset elsewhere.
+    "CELERY_BROKER_VISIBILITY_TIMEOUT",
+    default=2 * (CELERY_TASK_RETRY_BACKOFF_MAX + 2 * CELERY_TASK_TIME_LIMIT),
+)
 # A task that failed or hit its time limit is acknowledged, not redelivered: it
 # would fail again, forever. Its failure is kept in the result backend.
 CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
@@ -387,6 +392,20 @@ GITHUB_ETAG_CACHE_SECONDS = env.int("GITHUB_ETAG_CACHE_SECONDS", default=7 * 24 
 # README, "Books".
 BOOKS_LOOKUP_RATE = env("BOOKS_LOOKUP_RATE", default="60/minute")
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["books_lookup"] = BOOKS_LOOKUP_RATE
+
+# --- Dogs -------------------------------------------------------------------
+
+# The seed's simulated latency: seconds the registration task waits before it
+# fetches a picture and creates the dog. It runs inside the task's time limit
+# (CELERY_TASK_SOFT_TIME_LIMIT), which must stay above it plus dog.ceo's
+# timeouts; dogs/tests check that.
+DOGS_REGISTRATION_DELAY_SECONDS = env.float("DOGS_REGISTRATION_DELAY_SECONDS", default=0)
+# Hosts a dog.ceo picture URL may name (https only); an entry with a scheme
+# (`http://127.0.0.1:8001`) allows that exact origin, for a local stand-in.
+DOG_CEO_ALLOWED_PICTURE_HOSTS = env.list("DOG_CEO_ALLOWED_PICTURE_HOSTS", default=["images.dog.ceo"])
+# Sent as `Authorization: Bearer ...` to FILES_SERVICE_URL when set (our own
+# `POST /api/files` needs a token; the seed's service does not).
+FILES_SERVICE_TOKEN = env("FILES_SERVICE_TOKEN", default="")
 
 # --- Logging ----------------------------------------------------------------
 
