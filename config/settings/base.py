@@ -407,6 +407,23 @@ DOG_CEO_ALLOWED_PICTURE_HOSTS = env.list("DOG_CEO_ALLOWED_PICTURE_HOSTS", defaul
 # `POST /api/files` needs a token; the seed's service does not).
 FILES_SERVICE_TOKEN = env("FILES_SERVICE_TOKEN", default="")
 
+# --- Recharges ---------------------------------------------------------------
+
+# How long `GET /CompanyProducts` keeps the catalogue cached; every write to a
+# company or product invalidates it at once. 0 turns that cache off.
+RECHARGES_CATALOGUE_CACHE_SECONDS = env.int("RECHARGES_CATALOGUE_CACHE_SECONDS", default=300)
+# How long an Idempotency-Key of `POST /PhoneRecharges` counts (24 hours); older
+# keys are ignored when read and deleted by the periodic task below.
+RECHARGES_IDEMPOTENCY_KEY_SECONDS = env.int("RECHARGES_IDEMPOTENCY_KEY_SECONDS", default=24 * 3600)
+# celery beat: the expired keys' clean-up, hourly. Other sections may add their own entries.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "recharges-purge-idempotency-keys": {
+        "task": "recharges.purge_idempotency_keys_task",
+        "schedule": 3600.0,
+    },
+}
+
 # --- Logging ----------------------------------------------------------------
 
 LOGGING = {
