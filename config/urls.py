@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/", include("users.urls")),
     path("api/", include("books.urls")),
     path("", include("petshop.urls")),
+    path("", include("recharges.urls")),
     path("dump.sql", DumpView.as_view(), name="dump"),
     TrailingSlashTwinPattern(),
 ]
