@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/", include("books.urls")),
     path("", include("petshop.urls")),
     path("", include("recharges.urls")),
+    path("", include("githubproxy.urls")),
     path("dump.sql", DumpView.as_view(), name="dump"),
     TrailingSlashTwinPattern(),
 ]
