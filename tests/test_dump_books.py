@@ -1,0 +1,122 @@
+"""The dump carries books, their pages and the pages' pictures, and restores them.
+
+Transactional tests, as in tests/test_dump.py (the dump reads through a
+connection of its own), whose helpers read the databases. A full dump is
+restored with psql or sqlite3 into an empty database (the pictures then wait
+in `dump_files`); a data-only dump is loaded with `load_dump` into the
+migrated database, which writes the pictures back into storage.
+"""
+
+import io
+import sqlite3
+import subprocess
+from contextlib import closing
+
+import psycopg2
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.db import connection
+from PIL import Image
+
+from books import services
+from books.models import Book, Page
+from books.tests.factories import BookFactory
+from core import images
+from tests.fixtures.images import png_bytes
+from tests.test_dump import (
+    current_rows,
+    needs_sqlite3_shell,
+    postgresql_env,
+    postgresql_params,
+    postgresql_rows,
+    scratch_postgresql_database,
+    sqlite_rows,
+)
+
+# The restores run the databases' own command-line tools.
+# ruff: noqa: S603, S607
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BOOK_MODELS = [Book, Page]
+
+
+def illustrate(page: Page, colour: str) -> Page:
+    image = images.normalise_image(png_bytes(Image.new("RGB", (12, 9), colour)))
+    return services.page_picture_replace(page, image)
+
+
+def stored_pictures() -> dict[str, bytes]:
+    names = Page.objects.exclude(picture="").values_list("picture", flat=True)
+    return {name: default_storage.open(name).read() for name in names}
+
+
+@pytest.fixture
+def books(user):
+    """Two books of several pages, three pictures among them, and awkward text."""
+    first = BookFactory(creator=user, title="Zoë's 'dragon'; --not a comment", pages=3)
+    second = BookFactory(creator=None, pages=6)
+    illustrate(first.pages.get(number=1), "red")
+    illustrate(first.pages.get(number=3), "green")
+    illustrate(second.pages.get(number=6), "blue")
+    Page.objects.filter(book=second, number=2).update(text="Línea 1\nLine 2\t\\ back slash")
+    return first, second
+
+
+def dump_files_table(rows: list[tuple]) -> dict[str, bytes]:
+    return {name: bytes(data) for name, data in rows}
+
+
+@needs_sqlite3_shell
+def test_full_dump_restores_books_pages_and_pictures_with_the_databases_own_tools(books, tmp_path):
+    dump = tmp_path / "dump.sql"
+    call_command("dump", output=str(dump), stdout=io.StringIO())
+    files_query = 'SELECT "name", "data" FROM "dump_files" ORDER BY "name"'
+
+    if connection.vendor == "sqlite":
+        restored = tmp_path / "restored.sqlite3"
+        with dump.open("rb") as script:
+            subprocess.run(["sqlite3", str(restored)], stdin=script, capture_output=True, check=True)
+        rows = sqlite_rows(str(restored), BOOK_MODELS)
+        with closing(sqlite3.connect(restored)) as db:
+            files = db.execute(files_query).fetchall()
+    else:
+        with scratch_postgresql_database() as (name, _url):
+            subprocess.run(
+                ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", name, "-f", str(dump)],
+                env=postgresql_env(),
+                capture_output=True,
+                check=True,
+            )
+            rows = postgresql_rows(name, BOOK_MODELS)
+            with closing(psycopg2.connect(**postgresql_params(name))) as db, db.cursor() as cursor:
+                cursor.execute(files_query)
+                files = cursor.fetchall()
+
+    assert rows == current_rows(BOOK_MODELS)
+    assert (len(rows["books_book"]), len(rows["books_page"])) == (2, 9)
+    assert dump_files_table(files) == stored_pictures()
+    assert len(files) == 3
+
+
+@pytest.mark.usefixtures("any_storage")
+def test_data_only_dump_brings_deleted_books_and_their_pictures_back(books, tmp_path, api_client):
+    first, second = books
+    dump = tmp_path / "dump.sql"
+    call_command("dump", "--schema=false", output=str(dump), stdout=io.StringIO())
+    expected_rows, expected_files = current_rows(BOOK_MODELS), stored_pictures()
+    # Deleted through the service: the rows go, and their pictures after the commit.
+    services.book_delete(first)
+    services.book_update(second, title="Changed after the dump")
+    assert stored_pictures().keys() < expected_files.keys()
+
+    call_command("load_dump", str(dump), stdout=io.StringIO())
+
+    assert current_rows(BOOK_MODELS) == expected_rows
+    assert stored_pictures() == expected_files
+    # The restored book answers by its code, with its pictures.
+    response = api_client.get(f"/api/books/{first.magic_code.lower()}")
+    assert response.status_code == 200
+    picture = api_client.get(response.json()["pages"][0]["picture_url"].removeprefix("http://testserver"))
+    assert b"".join(picture.streaming_content) == expected_files[first.pages.get(number=1).picture.name]
