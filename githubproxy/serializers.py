@@ -5,7 +5,7 @@ The representations read attributes that a stored `Repository` and GitHub's
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from githubproxy import validators
@@ -112,6 +112,8 @@ class RepositorySummarySerializer(RepositoryDetailSerializer):
     watchers = None
 
 
+# The list action answers one object, not an array of them.
+@extend_schema_serializer(many=False)
 class UserRepositoriesSerializer(serializers.Serializer):
     user_id = serializers.IntegerField(help_text="The user's id in this service's table (stable across calls).")
     username = serializers.CharField(help_text="The GitHub login, spelled as GitHub spells it.")

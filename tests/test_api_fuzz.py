@@ -27,6 +27,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application
+from githubproxy.tests.standin import FakeGitHub
 from petshop import services as petshop_services
 from petshop.converters import PetIdConverter
 from petshop.tests.factories import PetFactory
@@ -94,6 +95,14 @@ def _keep_the_test_connection_open():
     yield
     for signal in (request_started, request_finished):
         signal.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def github_standin(httpserver, settings) -> FakeGitHub:
+    """The GitHub proxy's routes call a local GitHub stand-in that knows every valid user and repository."""
+    settings.GITHUB_API_URL = httpserver.url_for("/")
+    settings.GITHUB_TOKEN = ""
+    return FakeGitHub(httpserver, plausible=True).install()
 
 
 @pytest.fixture
