@@ -8,16 +8,20 @@ company and product it names cannot be deleted while it exists (PROTECT).
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Length
 
-from recharges.validators import ID_MAX_LENGTH, PHONE_LENGTH, VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS
+from recharges.validators import CENT, ID_MAX_LENGTH, ID_PATTERN, PHONE_LENGTH, VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS
+
+# The API's rules, for the admin's forms (the API checks them in recharges.validators).
+_id_validator = RegexValidator(ID_PATTERN, "Lowercase letters, digits, '_' or '-', starting with a letter or digit.")
 
 
 class Company(models.Model):
     """A carrier in one region, such as `claro_11` (Claro, area code 11)."""
 
-    company_id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH)
+    company_id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, validators=[_id_validator])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -35,10 +39,12 @@ class Company(models.Model):
 class Product(models.Model):
     """A recharge a company sells, such as `claro_10` for 10.00. Product ids are unique across companies."""
 
-    id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH)
+    id = models.CharField(primary_key=True, max_length=ID_MAX_LENGTH, validators=[_id_validator])
     # Deleting a company deletes its products, unless a recharge refers to one (Recharge.product: PROTECT).
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="products")
-    value = models.DecimalField(max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES)
+    value = models.DecimalField(
+        max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, validators=[MinValueValidator(CENT)]
+    )
 
     class Meta:
         ordering = ["company_id", "value", "id"]
