@@ -25,6 +25,7 @@ urlpatterns = [
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include("users.urls")),
+    path("api/", include("dogs.urls")),
     path("api/", include("books.urls")),
     path("", include("petshop.urls")),
     path("", include("recharges.urls")),

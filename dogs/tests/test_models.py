@@ -1,0 +1,44 @@
+"""The database itself holds the dog name rules: unique, 1-64 characters, no `/`, `is_adopted` reserved."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from dogs.models import Dog, DogRegistration
+from dogs.tests.factories import DogFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("name", ["", "a/b", "is_adopted", "x" * 65])
+@pytest.mark.parametrize("model", [Dog, DogRegistration])
+def test_the_database_refuses_a_name_that_breaks_the_rules(model, name):
+    # .update() skips Django's validation: only the constraints stand in the way.
+    row = DogFactory(name="Lazy") if model is Dog else DogRegistration.objects.create(name="Lazy")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        model.objects.filter(pk=row.pk).update(name=name)
+
+
+def test_the_database_refuses_a_second_dog_of_the_same_name():
+    DogFactory(name="Lazy")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Dog.objects.create(name="Lazy", picture="https://images.dog.ceo/a.jpg")
+
+
+def test_one_registration_can_never_own_two_dogs():
+    registration = DogRegistration.objects.create(name="Lazy")
+    DogFactory(name="Lazy", registration=registration)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DogFactory(name="Other", registration=registration)
+
+
+def test_names_are_case_sensitive_and_may_hold_any_other_character():
+    DogFactory(name="Lazy")
+    DogFactory(name="lazy")
+    DogFactory(name="Zoë 😀 O'Brien; --")
+
+    assert Dog.objects.count() == 3
