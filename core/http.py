@@ -27,7 +27,8 @@ How failures reach the caller (after the retries above):
 | upstream 503 (`Retry-After` carried when sent) | `UpstreamUnavailable` | 503 |
 | connection refused or reset, broken body | `UpstreamConnectionError` | 502 |
 | upstream 502 | `UpstreamBadGateway` | 502 |
-| other 5xx, TLS failure, body too large, redirect elsewhere, bad JSON | `UpstreamError` | 502 |
+| other 5xx | `UpstreamServerError` (`upstream_status`) | 502 |
+| TLS failure, body too large, redirect elsewhere, bad JSON | `UpstreamError` | 502 |
 | 2xx, 3xx the client did not follow (e.g. 304), 4xx | returned | - |
 
 Connection errors are 502, not 503: the contract keeps 503 for an upstream that
@@ -89,6 +90,7 @@ __all__ = [
     "UpstreamBadGateway",
     "UpstreamConnectionError",
     "UpstreamResponse",
+    "UpstreamServerError",
     "parse_retry_after",
 ]
 
@@ -101,6 +103,20 @@ class UpstreamConnectionError(UpstreamError):
 
 class UpstreamBadGateway(UpstreamError):
     """502: the upstream itself answered 502 (its own gateway failed), a transient state."""
+
+
+class UpstreamServerError(UpstreamError):
+    """502: the upstream answered another 5xx (500, 501, 505, ...); `upstream_status` says which.
+
+    Not transient by this module's rule (a 500 usually fails again the same
+    way), so neither retried within a request nor in `TRANSIENT_ERRORS`. A task
+    whose contract retries every 5xx names it next to them:
+    `autoretry_for=(*TRANSIENT_ERRORS, UpstreamServerError)`.
+    """
+
+    def __init__(self, detail: str | None = None, code: str | None = None, *, upstream_status: int) -> None:
+        super().__init__(detail, code)
+        self.upstream_status = upstream_status
 
 
 #: What a task retries on: failures that a later attempt can plausibly not meet.
@@ -438,7 +454,7 @@ class HttpClient:
                 raise UpstreamTimeout(detail)
             if status == 502:
                 raise UpstreamBadGateway(detail)
-            raise UpstreamError(detail)
+            raise UpstreamServerError(detail, upstream_status=status)
         return UpstreamResponse(
             service=self.service,
             status_code=status,

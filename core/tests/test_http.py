@@ -23,6 +23,7 @@ from core.http import (
     HttpClient,
     UpstreamBadGateway,
     UpstreamConnectionError,
+    UpstreamServerError,
     parse_retry_after,
 )
 
@@ -198,6 +199,9 @@ def test_a_500_is_not_retried_and_is_not_transient(httpserver):
     assert len(httpserver.log) == 1
     assert raised.value.status_code == 502
     assert not isinstance(raised.value, TRANSIENT_ERRORS)
+    # Named, with the upstream's status, for a task whose contract retries every 5xx.
+    assert isinstance(raised.value, UpstreamServerError)
+    assert raised.value.upstream_status == 500
 
 
 def test_a_post_answered_503_is_not_sent_again(httpserver):
