@@ -235,3 +235,41 @@ def slow(seconds: float) -> Callable[[Request], Response]:
         return _json({"login": "late", "id": 1}, 200)
 
     return answer
+
+
+def main() -> None:
+    """`python -m githubproxy.tests.standin [--port 8765] [--repositories 250]`: serve a plausible GitHub.
+
+    For trying the proxy by hand (GITHUB_API_URL=http://127.0.0.1:8765/): every
+    valid login and repository exists; `mrdev` owns `--repositories` of them.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--repositories", type=int, default=250, help="how many repositories mrdev owns")
+    options = parser.parse_args()
+    server = HTTPServer(host=options.host, port=options.port, threaded=True)
+    github = FakeGitHub(server, plausible=True)
+    for number in range(options.repositories):
+        github.add_repository("mrdev", f"repo-{number:03}")
+    github.install()
+    # Keep no log of requests: the stand-in may serve a benchmark's millions.
+    github.requests = _Discard()
+    server.start()
+    print(f"GitHub stand-in at {server.url_for('/')} (Ctrl-C stops it)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+class _Discard(list):
+    def append(self, item) -> None:
+        pass
+
+
+if __name__ == "__main__":
+    main()
