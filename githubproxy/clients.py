@@ -43,7 +43,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
 
-from core.errors import NotFound, UpstreamError, UpstreamUnavailable
+from core.errors import NotFound, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from core.http import HttpClient, UpstreamResponse, parse_retry_after
 from githubproxy.validators import LOGIN_MAX_LENGTH, REPOSITORY_NAME_MAX_LENGTH
 
@@ -116,9 +116,17 @@ def _http_client(base_url: str, token: str, connect_timeout: float, read_timeout
 
 
 class GitHubClient:
-    """GitHub's REST API through one shared `HttpClient` (its session is pooled per settings)."""
+    """GitHub's REST API through one shared `HttpClient` (its session is pooled per settings).
+
+    One client serves one incoming request: its calls share a time budget
+    (`budget_seconds`, under gunicorn's 30 s worker timeout), so a slow GitHub
+    answering page after page ends in our 504 rather than a killed worker.
+    """
+
+    budget_seconds: float = 20.0
 
     def __init__(self, http: HttpClient | None = None) -> None:
+        self.deadline = time.monotonic() + self.budget_seconds
         self.http = http or _http_client(
             settings.GITHUB_API_URL,
             settings.GITHUB_TOKEN,
@@ -162,7 +170,7 @@ class GitHubClient:
         key = self._cache_key(url)
         cached = cache.get(key)
         headers = {"If-None-Match": cached["etag"]} if cached else {}
-        response = self.http.get(url, headers=headers)
+        response = self.http.get(url, headers=headers, timeout=self._timeout())
         if response.status_code == 304 and cached:
             return _decoded(cached["body"], expect), cached["link"]
         if response.status_code != 200:
@@ -173,6 +181,15 @@ class GitHubClient:
             entry = {"etag": etag, "body": response.content, "link": response.headers.get("Link", "")}
             cache.set(key, entry, timeout=settings.GITHUB_ETAG_CACHE_SECONDS)
         return body, response.headers.get("Link", "")
+
+    def _timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds for the next call: the client's, cut so every attempt fits the budget."""
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            logger.warning("GitHub calls exceeded the request's budget of %ss", self.budget_seconds)
+            raise UpstreamTimeout("The GitHub service did not answer in time.")
+        per_attempt = remaining / (self.http.retries + 1)
+        return (min(self.http.connect_timeout, per_attempt), min(self.http.read_timeout, per_attempt))
 
     def _cache_key(self, url: str) -> str:
         # Per token too: a token may see what another does not.

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from githubproxy.clients import GitHubClient
 from githubproxy.models import Repository, User
 from githubproxy.tests import standin
 from githubproxy.tests.factories import RepositoryFactory, UserFactory
@@ -448,3 +449,22 @@ def test_routes_allow_only_get(github, auth_client, method, path):
     assert response.status_code == 405
     assert "GET" in response["Allow"]
     assert github.requests == []
+
+
+def test_slow_pages_that_exceed_the_requests_budget_are_504(github, api_client, monkeypatch):
+    monkeypatch.setattr(GitHubClient, "budget_seconds", 0.6)
+    for number in range(250):
+        github.add_repository("mrdev", f"repo-{number:03}")
+    github.fail_next(lambda request: github._route(request))  # the user, at once
+
+    def slow_page(request):
+        time.sleep(0.3)
+        return github._route(request)
+
+    github.fail_next(slow_page, times=3)
+    started = time.monotonic()
+
+    response = api_client.get("/repositories/", {"username": "mrdev"})
+
+    assert response.status_code == 504
+    assert time.monotonic() - started < 1.2
