@@ -46,7 +46,11 @@ class DogRegistrationPending(Conflict):
 
 
 class DogNameTakenMeanwhile(ServiceError):
-    """The registration's name was taken by another dog between the request and the task."""
+    """The registration's name was taken by another dog between the request and the task.
+
+    Raised in the task with its detail as the argument (as every exception a
+    task raises here): Celery keeps an exception's arguments as its message.
+    """
 
     status_code = 409
     default_code = "dog_exists"
@@ -124,7 +128,7 @@ def dog_registration_run(registration_id: str | uuid.UUID) -> dict[str, Any]:
         # The seed's simulated latency, so the asynchronous path can be watched.
         time.sleep(settings.DOGS_REGISTRATION_DELAY_SECONDS)
     if Dog.objects.filter(name=registration.name).exclude(registration=registration).exists():
-        raise DogNameTakenMeanwhile()
+        raise DogNameTakenMeanwhile(DogNameTakenMeanwhile.default_detail)
     picture = clients.random_picture_url()
 
     with transaction.atomic():
@@ -143,7 +147,7 @@ def dog_registration_run(registration_id: str | uuid.UUID) -> dict[str, Any]:
                         registration=registration,
                     )
             except IntegrityError as exc:
-                raise DogNameTakenMeanwhile() from exc
+                raise DogNameTakenMeanwhile(DogNameTakenMeanwhile.default_detail) from exc
         result = dog_as_json(dog)
         registration.status = DogRegistration.Status.SUCCEEDED
         registration.result = result
@@ -274,4 +278,4 @@ def _registration(registration_id: str | uuid.UUID, *, lock: bool = False) -> Do
     try:
         return queryset.get(pk=registration_id)
     except DogRegistration.DoesNotExist as exc:
-        raise RegistrationNotFound() from exc
+        raise RegistrationNotFound(RegistrationNotFound.default_detail) from exc
