@@ -272,6 +272,8 @@ class PagePictureViewSet(MagicCodeThrottling, pictures.PictureActionsMixin, view
     """A page's picture: upload, download and delete it (the rules of core.pictures, as for pets)."""
 
     queryset = Page.objects.none()  # the actions read through books.selectors
+    # What OPTIONS describes for the upload (the `file` field).
+    serializer_class = pictures.PictureUploadSerializer
     lookup_field = "number"
     lookup_value_regex = NUMBER_REGEX
     permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsCreatorOrStaffForChanges]

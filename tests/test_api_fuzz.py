@@ -11,12 +11,14 @@ The examples are derandomized: a failure reproduces on every run, and the
 report names the request with a curl command.
 """
 
+import importlib
 import io
 import re
 import uuid
 
 import pytest
 import schemathesis
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
@@ -26,11 +28,14 @@ from PIL import Image
 from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from books import services as books_services
+from books.tests.factories import BookFactory
 from config.wsgi import application
 from githubproxy.tests.standin import FakeGitHub
 from petshop import services as petshop_services
 from petshop.converters import PetIdConverter
 from petshop.tests.factories import PetFactory
+from recharges import validators as recharges_validators
 from users.models import User
 
 pytestmark = pytest.mark.fuzz
@@ -41,8 +46,19 @@ schema = schemathesis.openapi.from_wsgi("/openapi.json", application)
 # input may still be 400; their descriptions state the rules. Django's password
 # validators refuse common passwords and ones like the user's name; a petId in
 # the body must be the one in the path; a dump with its schema is in the
-# database's own dialect; an uploaded picture's bytes must decode as an image.
+# database's own dialect; an uploaded picture's bytes must decode as an image;
+# a book's pages are numbered 1..n without gaps or repeats.
 RULES_BEYOND_THE_SCHEMA = {
+    # A recharge's product must be its company's and its value the product's;
+    # a company_id in a company's body must be the one requested.
+    "POST /PhoneRecharges",
+    "PUT /CompanyProducts",
+    "PATCH /CompanyProducts",
+    "PUT /CompanyProducts/{company_id}",
+    "PATCH /CompanyProducts/{company_id}",
+    "POST /api/books",
+    "PUT /api/books/{magic_code}",
+    "POST /api/books/{magic_code}/pages/{number}/picture",
     "POST /picture/{petId}",
     "POST /api/users",
     "PUT /api/users/{id}",
@@ -59,7 +75,12 @@ RULES_BEYOND_THE_SCHEMA = {
 USER_ID = 990_001
 STAFF_ID = 990_002
 PET_ID = "b7681b0ee1bd455b81ecb4e46a2f4346"
-EXISTING = {"id": (USER_ID, STAFF_ID), "petId": (PET_ID,)}
+# The magic code of the documentation's book example, created by the user; its
+# first page has a picture, its second none.
+BOOK_CODE = "QWERTYUI"
+EXISTING = {"id": (USER_ID, STAFF_ID), "petId": (PET_ID,), "magic_code": (BOOK_CODE,), "number": (1, 2)}
+# claro_11: one of the recharges' example carriers (`recharge_carriers`).
+EXISTING["company_id"] = ("claro_11",)
 _PET_ID_PATTERN = re.compile(PetIdConverter.regex)
 
 
@@ -74,8 +95,10 @@ def flatmap_path_parameters(context, path_parameters):
         name: st.sampled_from(EXISTING[name])
         # None for an operation without path parameters.
         for name, value in (path_parameters or {}).items()
-        if (name == "id" and type(value) is int)
+        if (name in ("id", "number") and type(value) is int)
         or (name == "petId" and isinstance(value, str) and _PET_ID_PATTERN.fullmatch(value))
+        or (name == "company_id" and isinstance(value, str) and re.fullmatch(recharges_validators.ID_PATTERN, value))
+        or (name == "magic_code" and isinstance(value, str) and re.fullmatch("[A-Za-z]{8}", value))
     }
     if not swappable:
         return st.just(path_parameters)
@@ -126,8 +149,22 @@ def pet_with_picture(db):
     return petshop_services.pet_picture_upload(pet, SimpleUploadedFile("dog.png", png.getvalue()))
 
 
+@pytest.fixture
+def book_with_picture(accounts):
+    book = BookFactory(magic_code=BOOK_CODE, creator=accounts["user"], pages=3)
+    png = io.BytesIO()
+    Image.new("RGB", (4, 3), "blue").save(png, "PNG")
+    return books_services.page_picture_upload(book.pages.get(number=1), SimpleUploadedFile("p.png", png.getvalue()))
+
+
+@pytest.fixture(autouse=True)
+def recharge_carriers(db) -> None:
+    """The recharges' example carriers, claro_11 and tim_11 (a transactional test may have flushed them)."""
+    importlib.import_module("recharges.migrations.0002_seed_carriers").load_carriers(django_apps, None)
+
+
 @pytest.fixture(params=["anonymous", "user", "staff"])
-def identity_headers(request, accounts, pet_with_picture) -> dict[str, str]:
+def identity_headers(request, accounts, pet_with_picture, book_with_picture) -> dict[str, str]:
     if request.param == "anonymous":
         return {}
     return {"Authorization": f"Bearer {RefreshToken.for_user(accounts[request.param]).access_token}"}

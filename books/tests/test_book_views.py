@@ -65,6 +65,19 @@ def test_create_with_a_bad_page_is_400_and_creates_nothing(auth_client, pages):
     assert not Page.objects.exists()
 
 
+def test_a_bad_pages_errors_are_sentences_naming_the_page_and_field(auth_client):
+    pages = [{"number": 1, "text": "x"}, {"number": 9}]
+
+    response = auth_client.post("/api/books", book_body(pages=0) | {"pages": pages}, format="json")
+
+    assert response.json()["errors"] == {
+        "pages": [
+            "pages[1].number: Ensure this value is less than or equal to 6.",
+            "pages[1].text: This field is required.",
+        ]
+    }
+
+
 @pytest.mark.parametrize("field", ["title", "author", "teacher"])
 def test_create_needs_title_author_and_teacher(auth_client, field):
     body = book_body()
@@ -234,6 +247,17 @@ def test_delete_removes_book_pages_and_pictures(auth_client, book, illustrate, d
     assert not Book.objects.exists()
     assert not default_storage.exists(name)
     assert auth_client.get(f"/api/books/{book.magic_code}").status_code == 404
+
+
+# --- OPTIONS --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/books", "/api/books/{code}", "/api/books/{code}/pages/1/picture"])
+def test_options_describes_each_route(auth_client, book, path):
+    response = auth_client.options(path.format(code=book.magic_code))
+
+    assert response.status_code == 200, response.content
+    assert "POST" in response["Allow"] or "PUT" in response["Allow"]
 
 
 # --- Permissions ----------------------------------------------------------------
