@@ -12,14 +12,12 @@ report names the request with a curl command.
 """
 
 import importlib
-import importlib
 import io
 import re
 import uuid
 
 import pytest
 import schemathesis
-from django.apps import apps as django_apps
 from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
@@ -38,7 +36,6 @@ from petshop import services as petshop_services
 from petshop.converters import PetIdConverter
 from petshop.tests.factories import PetFactory
 from recharges import validators as recharges_validators
-from recharges import validators as recharges_validators
 from users.models import User
 
 pytestmark = pytest.mark.fuzz
@@ -52,13 +49,6 @@ schema = schemathesis.openapi.from_wsgi("/openapi.json", application)
 # database's own dialect; an uploaded picture's bytes must decode as an image;
 # a book's pages are numbered 1..n without gaps or repeats.
 RULES_BEYOND_THE_SCHEMA = {
-    # A recharge's product must be its company's and its value the product's;
-    # a company_id in a company's body must be the one requested.
-    "POST /PhoneRecharges",
-    "PUT /CompanyProducts",
-    "PATCH /CompanyProducts",
-    "PUT /CompanyProducts/{company_id}",
-    "PATCH /CompanyProducts/{company_id}",
     # A recharge's product must be its company's and its value the product's;
     # a company_id in a company's body must be the one requested.
     "POST /PhoneRecharges",
@@ -91,8 +81,6 @@ BOOK_CODE = "QWERTYUI"
 EXISTING = {"id": (USER_ID, STAFF_ID), "petId": (PET_ID,), "magic_code": (BOOK_CODE,), "number": (1, 2)}
 # claro_11: one of the recharges' example carriers (`recharge_carriers`).
 EXISTING["company_id"] = ("claro_11",)
-# claro_11: one of the recharges' example carriers (`recharge_carriers`).
-EXISTING["company_id"] = ("claro_11",)
 _PET_ID_PATTERN = re.compile(PetIdConverter.regex)
 
 
@@ -109,7 +97,6 @@ def flatmap_path_parameters(context, path_parameters):
         for name, value in (path_parameters or {}).items()
         if (name in ("id", "number") and type(value) is int)
         or (name == "petId" and isinstance(value, str) and _PET_ID_PATTERN.fullmatch(value))
-        or (name == "company_id" and isinstance(value, str) and re.fullmatch(recharges_validators.ID_PATTERN, value))
         or (name == "company_id" and isinstance(value, str) and re.fullmatch(recharges_validators.ID_PATTERN, value))
         or (name == "magic_code" and isinstance(value, str) and re.fullmatch("[A-Za-z]{8}", value))
     }
@@ -168,12 +155,6 @@ def book_with_picture(accounts):
     png = io.BytesIO()
     Image.new("RGB", (4, 3), "blue").save(png, "PNG")
     return books_services.page_picture_upload(book.pages.get(number=1), SimpleUploadedFile("p.png", png.getvalue()))
-
-
-@pytest.fixture(autouse=True)
-def recharge_carriers(db) -> None:
-    """The recharges' example carriers, claro_11 and tim_11 (a transactional test may have flushed them)."""
-    importlib.import_module("recharges.migrations.0002_seed_carriers").load_carriers(django_apps, None)
 
 
 @pytest.fixture(autouse=True)
