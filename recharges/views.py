@@ -24,8 +24,9 @@ from recharges.permissions import IsStaffOrReadOnly
 from recharges.renderers import ExactDecimalJSONRenderer, encode
 from recharges.selectors import CompanyNotFound
 from recharges.serializers import (
+    CompanyProductsReplaceSerializer,
     CompanyProductsSerializer,
-    CompanyProductsWriteSerializer,
+    CompanyProductsUpdateSerializer,
     RechargeQuerySerializer,
     RechargeRequestSerializer,
     RechargeSerializer,
@@ -120,7 +121,7 @@ def _write_schema(summary: str, description: str, partial: bool = False, path: b
         description="Staff only. " + description + " A `company_id` in the body must be the one requested"
         " (400 otherwise). 404 when the company is unknown; 409 when a product id belongs to another company.",
         parameters=[COMPANY_PATH if path else COMPANY_QUERY_REQUIRED],
-        request=CompanyProductsWriteSerializer,
+        request=CompanyProductsUpdateSerializer if partial else CompanyProductsReplaceSerializer,
         responses={
             200: CompanyProductsSerializer,
             404: NOT_FOUND,
@@ -163,9 +164,17 @@ class CompanyProductsViewSet(viewsets.GenericViewSet):
     lookup_url_kwarg = "company_id"
 
     def get_serializer_class(self):
-        if self.request is not None and self.request.method in ("PUT", "PATCH"):
-            return CompanyProductsWriteSerializer
-        return CompanyProductsSerializer
+        method = self.request.method if self.request is not None else None
+        return {"PUT": CompanyProductsReplaceSerializer, "PATCH": CompanyProductsUpdateSerializer}.get(
+            method, CompanyProductsSerializer
+        )
+
+    def get_queryset(self):
+        return selectors.company_list()
+
+    def get_object(self):
+        """The company named in the path or query (OPTIONS asks for it to describe PUT); 404 when unknown."""
+        return selectors.company_get(self._company_id())
 
     def _company_id(self) -> str:
         """The company named in the path, or in `?company_id=` (required on the collection's PUT, PATCH, DELETE)."""
@@ -292,9 +301,8 @@ class CompanyProductsViewSet(viewsets.GenericViewSet):
 
     def _write(self, request: Request, *, partial: bool) -> Response:
         company_id = self._company_id()
-        serializer = CompanyProductsWriteSerializer(
-            data=request.data, partial=partial, context={"company_id": company_id}
-        )
+        serializer_class = CompanyProductsUpdateSerializer if partial else CompanyProductsReplaceSerializer
+        serializer = serializer_class(data=request.data, context={"company_id": company_id})
         serializer.is_valid(raise_exception=True)
         products = serializer.validated_data.get("products")
         if partial:

@@ -139,11 +139,16 @@ def test_create_with_product_of_another_company_is_409(staff_client, carriers):
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ('{"company_id": "vivo_21", "products": [{"id": "vivo_1", "value": 10.001}]}', "products"),
-        ('{"company_id": "vivo_21", "products": [{"id": "vivo_1", "value": 0}]}', "products"),
-        ('{"company_id": "vivo_21", "products": [{"id": "vivo_1", "value": -5}]}', "products"),
-        ('{"company_id": "vivo_21", "products": [{"id": "vivo_1", "value": true}]}', "products"),
-        ('{"company_id": "vivo_21", "products": [{"id": "Vivo 1", "value": 10}]}', "products"),
+        ('{"company_id": "vivo_21", "products": [{"id": "vivo_1", "value": 10.001}]}', "products[0].value"),
+        (
+            '{"company_id": "vivo_21", "products": [{"id": "vivo_1", "value": 1}, {"id": "vivo_2", "value": 0}]}',
+            "products[1].value",
+        ),
+        ('{"company_id": "vivo_21", "products": [{"id": "vivo_1", "value": -5}]}', "products[0].value"),
+        ('{"company_id": "vivo_21", "products": [{"id": "vivo_1", "value": true}]}', "products[0].value"),
+        ('{"company_id": "vivo_21", "products": [{"id": "Vivo 1", "value": 10}]}', "products[0].id"),
+        ('{"company_id": "vivo_21", "products": [{"value": 10}]}', "products[0].id"),
+        ('{"company_id": "vivo_21", "products": {"id": "vivo_1"}}', "products"),
         ('{"company_id": "vivo_21", "products": [{"id": "v", "value": 1}, {"id": "v", "value": 2}]}', "products"),
         ('{"company_id": "", "products": []}', "company_id"),
         ('{"products": []}', "company_id"),
@@ -154,7 +159,7 @@ def test_create_refuses_invalid_body_naming_the_field(staff_client, carriers, bo
     response = send(staff_client, "post", "/CompanyProducts", body)
 
     assert response.status_code == 400
-    assert field in response.json()["errors"]
+    assert list(response.json()["errors"]) == [field]
     assert not Company.objects.filter(company_id="vivo_21").exists()
 
 
@@ -197,6 +202,27 @@ def test_put_with_another_company_id_in_body_is_400(staff_client, carriers):
 
     assert response.status_code == 400
     assert "company_id" in response.json()["errors"]
+
+
+def test_patch_needs_each_products_id_and_value(staff_client, carriers):
+    response = send(staff_client, "patch", "/CompanyProducts/claro_11", {"products": [{"id": "claro_30"}]})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["products[0].value"]
+
+
+def test_patch_without_products_changes_nothing(staff_client, carriers):
+    response = send(staff_client, "patch", "/CompanyProducts/claro_11", {})
+
+    assert response.status_code == 200
+    assert response.json() == CLARO
+
+
+def test_options_describes_writes_of_a_company(staff_client, carriers):
+    assert staff_client.options("/CompanyProducts/claro_11").status_code == 200
+    # DRF describes the route without its PUT when there is no such company.
+    assert staff_client.options("/CompanyProducts/oi_31").status_code == 200
+    assert staff_client.options("/CompanyProducts").status_code == 200
 
 
 def test_put_without_company_id_query_is_400(staff_client, carriers):
