@@ -1,9 +1,14 @@
 """Reads of the book catalogue."""
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch, QuerySet
 
 from books.models import Book, Page
 from core.errors import NotFound
+
+if TYPE_CHECKING:
+    from users.models import User
 
 
 class BookNotFound(NotFound):
@@ -31,7 +36,7 @@ def book_get(magic_code: str) -> Book:
         raise BookNotFound() from exc
 
 
-def book_list_of(user) -> QuerySet[Book]:
+def book_list_of(user: "User") -> QuerySet[Book]:
     """The books `user` created, oldest first, with their pages."""
     return _with_pages(Book.objects.filter(creator=user)).order_by("created_at", "id")
 

@@ -10,7 +10,7 @@ that stopped referring to it has committed.
 import secrets
 import string
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,6 +19,9 @@ from books.models import BOOKS_MAX_PAGES, MAGIC_CODE_LENGTH, Book, Page
 from books.selectors import BookNotFound, PageNotFound
 from core import images, storage
 from core.errors import ServiceError
+
+if TYPE_CHECKING:
+    from users.models import User
 
 MAGIC_CODE_ALPHABET = string.ascii_uppercase
 # With 26^8 (about 2 * 10^11) codes, a collision is rare even with millions of
@@ -53,7 +56,9 @@ def check_pages(pages: list[Mapping[str, Any]]) -> None:
         raise InvalidPages()
 
 
-def book_create(*, creator, title: str, author: str, teacher: str, pages: list[Mapping[str, Any]]) -> Book:
+def book_create(
+    *, creator: "User | None", title: str, author: str, teacher: str, pages: list[Mapping[str, Any]]
+) -> Book:
     """Create a book with its pages under a fresh magic code, all or nothing.
 
     `pages` are `{"number", "text"}` mappings (see `check_pages`). A generated
