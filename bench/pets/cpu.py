@@ -8,12 +8,16 @@ The database, cache and settings come from the environment, as for
 Redis:
 
     DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=... \\
-    DJANGO_SECURE_SSL_REDIRECT=false NUM_PROXIES=1 \\
-    DATABASE_URL=postgres://... REDIS_URL=redis://... \\
+    NUM_PROXIES=1 DATABASE_URL=postgres://... REDIS_URL=redis://... \\
     .venv/bin/python bench/pets/cpu.py /pet/b7681b0ee1bd455b81ecb4e46a2f4346
 
-Each request comes from another client address (X-Forwarded-For), as in
-bench.py. `--profile` prints cProfile's top functions after the timing.
+Each request comes through one proxy from another client address
+(X-Forwarded-For, X-Forwarded-Proto: https), as in bench.py. `--paths FILE`
+takes the paths from a file instead, one a line in turn (bench.py writes
+bench/out/paths-uniform.txt and paths-zipf.txt from its seeded table: load
+that table into the database first); with PET_CACHE_SECONDS=0 every request
+then reads the database. `--profile` prints cProfile's top functions after
+the timing.
 """
 
 import argparse
@@ -29,10 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("path", help="the route to call, e.g. /pet/{petId}")
+    parser.add_argument("path", nargs="?", help="the route to call, e.g. /pet/{petId}")
+    parser.add_argument("--paths", type=Path, help="a file of routes to call in turn, one a line")
     parser.add_argument("--requests", type=int, default=3000, help="requests per round")
     parser.add_argument("--profile", action="store_true", help="also profile one round with cProfile")
     args = parser.parse_args()
+    if (args.path is None) == (args.paths is None):
+        parser.error("give a path or --paths, not both")
+    paths = args.paths.read_text().split() if args.paths else [args.path]
+    label = str(args.paths or args.path)
 
     from config.wsgi import application
 
@@ -41,7 +50,7 @@ def main() -> None:
     def call(number: int) -> None:
         environ = {
             "REQUEST_METHOD": "GET",
-            "PATH_INFO": args.path,
+            "PATH_INFO": paths[number % len(paths)],
             "SCRIPT_NAME": "",
             "QUERY_STRING": "",
             "SERVER_NAME": "127.0.0.1",
@@ -51,6 +60,7 @@ def main() -> None:
             "HTTP_ACCEPT": "*/*",
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_X_FORWARDED_FOR": f"10.{number % 250}.{number // 250 % 250}.1",
+            "HTTP_X_FORWARDED_PROTO": "https",
             "wsgi.input": io.BytesIO(),
             "wsgi.errors": sys.stderr,
             "wsgi.url_scheme": "http",
@@ -66,18 +76,21 @@ def main() -> None:
     for number in range(300):  # warm-up: connections, caches, the first build
         call(number)
     if not statuses[-1].startswith("200"):
-        raise SystemExit(f"{args.path} answered {statuses[-1]}")
-    best = min(_round(call, args.requests) for _ in range(3))
-    print(f"{args.path}: {best * 1000:.3f} ms of CPU per request (best of 3 rounds of {args.requests})")
+        raise SystemExit(f"{label} answered {statuses[-1]}")
+    # Each round takes the next paths, so that a file of ids is not read twice.
+    best = min(_round(call, args.requests, first=300 + number * args.requests) for number in range(3))
+    if any(not status.startswith("200") for status in statuses):
+        raise SystemExit(f"{label}: some answers were not 200: {sorted(set(statuses))}")
+    print(f"{label}: {best * 1000:.3f} ms of CPU per request (best of 3 rounds of {args.requests})")
     if args.profile:
         profile = cProfile.Profile()
-        profile.runcall(_round, call, args.requests)
+        profile.runcall(_round, call, args.requests, first=300 + 3 * args.requests)
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
 
-def _round(call, requests: int) -> float:
+def _round(call, requests: int, first: int) -> float:
     started = time.process_time()
-    for number in range(requests):
+    for number in range(first, first + requests):
         call(number)
     return (time.process_time() - started) / requests
 
