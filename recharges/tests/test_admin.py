@@ -100,3 +100,16 @@ def test_recharges_and_keys_are_read_only_in_admin(admin_browser, user, carriers
     assert admin_browser.get("/admin/recharges/idempotencykey/").status_code == 200
     assert admin_browser.get(f"/admin/recharges/idempotencykey/{key.pk}/change/").status_code == 200
     assert admin_browser.get("/admin/recharges/idempotencykey/add/").status_code == 403
+
+
+def test_admin_changes_a_products_value_inline(admin_browser, api_client, carriers, django_capture_on_commit_callbacks):
+    api_client.get("/CompanyProducts")
+    form = company_form("claro_11", [("claro_10", "11.00"), ("claro_20", "20.00")], initial=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_browser.post("/admin/recharges/company/claro_11/change/", form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Product.objects.get(id="claro_10").value == 11
+    assert Product.objects.filter(company_id="claro_11").count() == 2
+    assert api_client.get("/CompanyProducts?company_id=claro_11").json()["products"][0]["value"] == 11.0
