@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from core.errors import Conflict, UnprocessableEntity
@@ -83,7 +83,8 @@ def company_replace(company_id: str, *, products: list[dict]) -> Company:
         try:
             with transaction.atomic():
                 Product.objects.filter(company=company).exclude(pk__in=keep).delete()
-        except ProtectedError as exc:
+                _check_references_now()
+        except (ProtectedError, IntegrityError) as exc:
             raise InUse("Recharges refer to a product this list leaves out, so it cannot be deleted.") from exc
         _upsert_products(company, products)
         company.save(update_fields=["updated_at"])
@@ -107,14 +108,32 @@ def company_delete(company_id: str) -> None:
     try:
         with transaction.atomic():
             _locked(company_id).delete()
+            _check_references_now()
             catalogue_changed()
-    except ProtectedError as exc:
+    except (ProtectedError, IntegrityError) as exc:
+        # IntegrityError: a purchase committed a reference after the ProtectedError check looked.
         raise InUse() from exc
 
 
 def catalogue_admin_changed() -> None:
     """For the admin, which writes companies and products itself: invalidate the cached catalogue on commit."""
     catalogue_changed()
+
+
+def _check_references_now() -> None:
+    """Check this transaction's foreign keys now rather than at commit.
+
+    Django creates PostgreSQL's foreign keys deferred, so a purchase and a
+    deletion of its product that run at once would otherwise only clash when
+    the later one commits, as an error no `except` in the service sees. Checked
+    here, inside the service's savepoint, the clash is the API's 400 or 409.
+    SQLite needs nothing: its write transactions take the lock when they begin
+    (IMMEDIATE), so they never interleave.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _locked(company_id: str) -> Company:
@@ -162,28 +181,42 @@ def recharge_purchase(*, owner, company_id: str, product_id: str, phone_number: 
     The company and product must exist, the product must be the company's and
     `value` must be the product's value to the cent; each failure is a 400
     naming its field. The recharge records the value it was checked against;
-    a price change committed meanwhile does not lock out or alter the purchase.
+    a price change committed meanwhile does not lock out or alter the purchase,
+    and a product deleted meanwhile is the same 400 as an unknown one.
     """
-    with transaction.atomic():
-        company = Company.objects.filter(pk=company_id).first()
-        if company is None:
-            raise ValidationError({"company_id": ["No company has this company_id."]}, code="unknown_company")
-        product = Product.objects.filter(pk=product_id).first()
-        if product is None:
-            raise ValidationError({"product_id": ["No product has this product_id."]}, code="unknown_product")
-        if product.company_id != company.company_id:
-            raise ValidationError(
-                {"product_id": [f"The product {product_id} is not sold by {company_id}."]}, code="wrong_company"
-            )
-        if value != product.value:
-            raise ValidationError(
-                {"value": [f"The value must be the product's value, {product.value}."]}, code="wrong_value"
-            )
-        recharge = Recharge(
-            company=company, product=product, phone_number=phone_number, value=product.value, owner=owner
+    try:
+        with transaction.atomic():
+            return _purchase(owner, company_id, product_id, phone_number, value)
+    except IntegrityError as exc:
+        # The company or product went between the check and the insert (`_check_references_now`).
+        if not Company.objects.filter(pk=company_id).exists():
+            raise ValidationError({"company_id": ["No company has this company_id."]}) from exc
+        raise ValidationError({"product_id": ["No product has this product_id."]}) from exc
+
+
+def _purchase(owner, company_id: str, product_id: str, phone_number: str, value: Decimal) -> Recharge:
+    company = Company.objects.filter(pk=company_id).first()
+    if company is None:
+        raise ValidationError({"company_id": ["No company has this company_id."]}, code="unknown_company")
+    product = _product(product_id)
+    if product is None:
+        raise ValidationError({"product_id": ["No product has this product_id."]}, code="unknown_product")
+    if product.company_id != company.company_id:
+        raise ValidationError(
+            {"product_id": [f"The product {product_id} is not sold by {company_id}."]}, code="wrong_company"
         )
-        recharge.save(force_insert=True)
+    if value != product.value:
+        raise ValidationError(
+            {"value": [f"The value must be the product's value, {product.value}."]}, code="wrong_value"
+        )
+    recharge = Recharge(company=company, product=product, phone_number=phone_number, value=product.value, owner=owner)
+    recharge.save(force_insert=True)
+    _check_references_now()
     return recharge
+
+
+def _product(product_id: str) -> Product | None:
+    return Product.objects.filter(pk=product_id).first()
 
 
 @dataclass(frozen=True)

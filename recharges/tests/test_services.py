@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from config.celery import app as celery_app
 from recharges import selectors, services
@@ -82,3 +83,35 @@ def test_key_clean_up_is_scheduled_hourly_and_registered():
     assert entry == {"task": "recharges.purge_idempotency_keys_task", "schedule": 3600.0}
     celery_app.loader.import_default_modules()
     assert "recharges.purge_idempotency_keys_task" in celery_app.tasks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_product_deleted_between_check_and_insert_is_a_400_not_a_failed_commit(user, carriers, monkeypatch):
+    """What a concurrent deletion looks like to a purchase: the product it read is gone when it inserts."""
+    ghost = Product(id="ghost_10", company=carriers["claro_11"], value=Decimal("10.00"))
+    monkeypatch.setattr(services, "_product", lambda product_id: ghost)
+
+    with pytest.raises(ValidationError) as raised:
+        services.recharge_purchase(owner=user, **{**PURCHASE, "product_id": "ghost_10"})
+
+    assert raised.value.message_dict == {"product_id": ["No product has this product_id."]}
+    assert not Recharge.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's deferred foreign keys; SQLite never interleaves"
+)
+def test_product_deleted_during_a_keyed_purchase_is_a_400_and_frees_the_key(user, carriers, monkeypatch):
+    """Inside the key's transaction the purchase is a savepoint: its foreign keys are checked there, not at commit."""
+    ghost = Product(id="ghost_10", company=carriers["claro_11"], value=Decimal("10.00"))
+    monkeypatch.setattr(services, "_product", lambda product_id: ghost)
+    purchase = {**PURCHASE, "product_id": "ghost_10"}
+
+    with pytest.raises(ValidationError):
+        services.recharge_purchase_once(
+            owner=user, key="k", fingerprint="f", purchase=lambda: services.recharge_purchase(owner=user, **purchase)
+        )
+
+    assert not Recharge.objects.exists()
+    assert not IdempotencyKey.objects.exists()
