@@ -101,7 +101,15 @@ ETAG_HEADER = OpenApiParameter(
 )
 
 
+PRODUCT_TAKEN = _error(
+    "A product id in the body belongs to another company.",
+    "These product ids belong to another company: tim_10.",
+    "product_exists",
+)
+
+
 def _etag(data) -> str:
+    """A strong ETag: a hash of the JSON body the data renders to."""
     return '"' + hashlib.blake2b(encode(data).encode(), digest_size=16).hexdigest() + '"'
 
 
@@ -125,7 +133,9 @@ def _write_schema(summary: str, description: str, partial: bool = False, path: b
         responses={
             200: CompanyProductsSerializer,
             404: NOT_FOUND,
-            409: _error(
+            409: PRODUCT_TAKEN
+            if partial
+            else _error(
                 "A product id belongs to another company, or recharges refer to a product the list leaves out.",
                 "Recharges refer to a product this list leaves out, so it cannot be deleted.",
                 "in_use",
