@@ -51,7 +51,9 @@ def test_readyz_names_an_unreachable_redis_cache(api_client, settings):
 def test_readyz_names_an_unreachable_broker(api_client, monkeypatch):
     # Celery prefers the CELERY_BROKER_URL environment variable over its configuration.
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    monkeypatch.setattr(health, "celery_app", Celery(broker="redis://127.0.0.1:1/0"))
+    # Not the current app: shared tasks of later tests would bind to it and find no broker.
+    unreachable = Celery(broker="redis://127.0.0.1:1/0", set_as_current=False)
+    monkeypatch.setattr(health, "celery_app", unreachable)
 
     response = api_client.get("/readyz")
 
