@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from dogs.models import NAME_MAX_LENGTH, RESERVED_NAMES
+#: The longest dog name.
+NAME_MAX_LENGTH = 64
+#: `GET /api/dogs/is_adopted` lists adopted dogs, so no dog may be called that.
+RESERVED_NAMES = frozenset({"is_adopted"})
 
 NAME_RULES = f"1 to {NAME_MAX_LENGTH} characters, no `/`, not `is_adopted`; compared exactly (case-sensitively)."
 #: The path parameter's pattern in the OpenAPI document.
