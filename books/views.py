@@ -113,6 +113,16 @@ PAGE_NOT_FOUND_RESPONSE = OpenApiResponse(
         ),
     ],
 )
+CODES_EXHAUSTED_RESPONSE = OpenApiResponse(
+    ERROR_SCHEMA_REF,
+    description="Every magic code generated for this book was taken (practically impossible); nothing was created.",
+    examples=[
+        OpenApiExample(
+            "No free code",
+            value={"detail": "No free magic code could be generated; try again.", "code": "magic_code_unavailable"},
+        )
+    ],
+)
 PICTURE_EXAMPLE = OpenApiExample(
     "Stored picture",
     value={
@@ -192,7 +202,7 @@ class BookViewSet(
         " invalid page creates nothing). The server generates the magic code. Answers 201 with"
         " `Location: /api/books/{magic_code}`. Unknown fields are ignored.",
         request=BookWriteSerializer,
-        responses={201: BookSerializer},
+        responses={201: BookSerializer, 503: CODES_EXHAUSTED_RESPONSE},
         examples=[WRITE_EXAMPLE, BOOK_RESPONSE_EXAMPLE],
     )
     def create(self, request, *args, **kwargs):

@@ -1,6 +1,7 @@
 import pytest
 from django.core.files.storage import default_storage
 
+from books import services
 from books.models import Book, Page
 from books.tests.factories import BookFactory, book_body
 
@@ -87,6 +88,16 @@ def test_create_needs_title_author_and_teacher(auth_client, field):
 
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+def test_create_answers_503_and_creates_nothing_when_no_free_code_is_found(auth_client, book, monkeypatch):
+    monkeypatch.setattr(services, "generate_magic_code", lambda: book.magic_code)
+
+    response = auth_client.post("/api/books", book_body(), format="json")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "magic_code_unavailable"
+    assert Book.objects.count() == 1
 
 
 def test_create_needs_a_token(api_client):
