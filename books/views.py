@@ -1,10 +1,14 @@
 """HTTP layer of the book catalogue: two viewsets, thin over selectors and services.
 
 Every route that names a magic code (reads, changes and pictures alike) is
-throttled per client with the `books_lookup` scope on top of the default
-rates, so that guessing codes is impractical: a 404 or a 403 tells a guesser
-as much as a 200.
+throttled per client on top of the default rates, so that guessing codes is
+impractical (a 404 or a 403 tells a guesser as much as a 200): the
+`books_lookup` rate counts those requests, and books.throttling's limit counts
+the unknown codes among them.
 """
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +27,7 @@ from books.serializers import (
     PagePictureSerializer,
     picture_path,
 )
+from books.throttling import UnknownCodeThrottle
 from core import pictures
 from core.errors import NotFound
 from core.throttling import ScopedThrottle
@@ -46,8 +51,8 @@ NUMBER_PARAMETER = OpenApiParameter(
     description=f"The page's number, 1 to {BOOKS_MAX_PAGES}; a page the book does not have is 404.",
 )
 CODE_NOTE = (
-    " The code is case-insensitive; an unknown code is 404. Throttled per client (the `books_lookup` rate,"
-    " `BOOKS_LOOKUP_RATE`): 429 with `Retry-After` beyond it."
+    " The code is case-insensitive; an unknown code is 404. Throttled per client: 429 with `Retry-After` beyond"
+    " `BOOKS_LOOKUP_RATE` requests naming a code, or once `BOOKS_UNKNOWN_CODE_RATE` of them named an unknown code."
 )
 CHANGE_NOTE = (
     " Needs a token of the book's creator or of staff: anyone else gets 403 (the code is not secret from"
@@ -138,7 +143,12 @@ PICTURE_EXAMPLE = OpenApiExample(
 
 
 class MagicCodeThrottling:
-    """Actions that name a magic code get the `books_lookup` scoped throttle besides the default ones."""
+    """Actions that name a magic code get two throttles besides the default ones.
+
+    The `books_lookup` scoped rate counts every such request; the
+    `books_unknown_code` limit (books.throttling) counts the answers that no
+    book has the code, which `count_unknown_code` records.
+    """
 
     throttle_scope = LOOKUP_SCOPE
     unthrottled_actions: tuple[str, ...] = ()
@@ -147,7 +157,16 @@ class MagicCodeThrottling:
         throttles = super().get_throttles()
         if getattr(self, "action", None) in self.unthrottled_actions:
             return throttles
-        return [*throttles, ScopedThrottle()]
+        return [*throttles, ScopedThrottle(), UnknownCodeThrottle()]
+
+    @contextmanager
+    def count_unknown_code(self) -> Iterator[None]:
+        """Record a lookup that found no book with the code against the client's unknown-code limit."""
+        try:
+            yield
+        except selectors.BookNotFound:
+            UnknownCodeThrottle().record_unknown_code(self.request, self)
+            raise
 
 
 class BookViewSet(
@@ -175,7 +194,8 @@ class BookViewSet(
         return selectors.book_list_of(self.request.user)
 
     def get_object(self) -> Book:
-        book = selectors.book_get(self.kwargs[self.lookup_field])
+        with self.count_unknown_code():
+            book = selectors.book_get(self.kwargs[self.lookup_field])
         self.check_object_permissions(self.request, book)
         return book
 
@@ -291,7 +311,8 @@ class PagePictureViewSet(MagicCodeThrottling, pictures.PictureActionsMixin, view
     picture_download_actions = ("picture_file",)
 
     def get_object(self) -> Page:
-        page = selectors.page_get(self.kwargs["magic_code"], int(self.kwargs["number"]))
+        with self.count_unknown_code():
+            page = selectors.page_get(self.kwargs["magic_code"], int(self.kwargs["number"]))
         self.check_object_permissions(self.request, page.book)
         return page
 

@@ -165,6 +165,53 @@ def test_lookups_are_throttled_per_client_with_retry_after(api_client, auth_clie
     assert auth_client.get(f"/api/books/{book.magic_code}").status_code == 200
 
 
+def rates(settings, **changes) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **changes},
+    }
+
+
+def test_too_many_unknown_codes_shut_a_client_out_of_every_code(api_client, auth_client, book, settings):
+    rates(settings, books_unknown_code="2/hour")
+    unknown = unknown_code(book)
+
+    statuses = [api_client.get(f"/api/books/{unknown}").status_code for _ in range(2)]
+    shut_out = api_client.get(f"/api/books/{book.magic_code}")
+    picture = api_client.get(f"/api/books/{book.magic_code}/pages/1/picture.png")
+
+    assert statuses == [404, 404]
+    assert shut_out.status_code == picture.status_code == 429
+    assert 1 <= int(shut_out["Retry-After"]) <= 3600
+    # Another client has a count of its own.
+    assert auth_client.get(f"/api/books/{book.magic_code}").status_code == 200
+
+
+def test_known_codes_and_missing_pages_do_not_count_as_unknown_codes(api_client, book, settings):
+    rates(settings, books_unknown_code="1/hour")
+
+    statuses = [api_client.get(f"/api/books/{book.magic_code}").status_code for _ in range(3)]
+    statuses += [api_client.get(f"/api/books/{book.magic_code}/pages/{n}/picture.png").status_code for n in (1, 5)]
+    statuses.append(api_client.get(f"/api/books/{book.magic_code}").status_code)
+
+    assert statuses == [200, 200, 200, 404, 404, 200]
+
+
+def test_unknown_codes_in_changes_and_picture_routes_count_too(other_client, book, png, settings):
+    rates(settings, books_unknown_code="2/hour")
+    unknown = unknown_code(book)
+
+    statuses = [
+        other_client.patch(f"/api/books/{unknown}", {"title": "x"}, format="json").status_code,
+        other_client.generic(
+            "POST", f"/api/books/{unknown}/pages/1/picture", png, content_type="image/png"
+        ).status_code,
+        other_client.get(f"/api/books/{book.magic_code}").status_code,
+    ]
+
+    assert statuses == [404, 404, 429]
+
+
 def test_creating_and_listing_do_not_count_as_lookups(auth_client, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

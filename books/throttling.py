@@ -1,0 +1,62 @@
+"""A second limit for magic codes: how many unknown codes a client may ask for.
+
+The `books_lookup` rate (core.throttling.ScopedThrottle) counts every request
+that names a code. This one counts only the answers that no book has the code,
+which a family rarely gets and a guesser gets nearly always, so it can be far
+stricter without getting in readers' way: once a client has asked for
+`BOOKS_UNKNOWN_CODE_RATE` unknown codes in a window, every request of theirs
+that names a code is 429 until the window ends.
+"""
+
+import time
+
+from django.core.cache import cache
+from rest_framework.settings import api_settings
+
+from core.throttling import FixedWindowThrottle, parse_rate
+
+
+class UnknownCodeThrottle(FixedWindowThrottle):
+    """Refuses a client's code lookups after too many unknown codes; a request itself costs nothing.
+
+    The count grows by `record_unknown_code`, called when a lookup found no
+    book; reading it is one cache round trip. A cache outage allows requests,
+    as the other throttles do.
+    """
+
+    scope = "books_unknown_code"
+
+    def _window(self) -> tuple[int, int, int] | None:
+        """(limit, period, window number) of the configured rate, or None when no rate is set."""
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        if not rate:
+            return None
+        limit, period = parse_rate(rate)
+        now = time.time()
+        window = int(now // period)
+        self.retry_after = period - (now - window * period)
+        return limit, period, window
+
+    def _key(self, request, view, window: int) -> str:
+        return f"throttle:{self.scope}:{self.get_client_key(request, view)}:{window}"
+
+    def allow_request(self, request, view) -> bool:
+        window = self._window()
+        if window is None:
+            return True
+        limit, _period, number = window
+        return (cache.get(self._key(request, view, number)) or 0) < limit
+
+    def record_unknown_code(self, request, view) -> None:
+        """Count one answer that no book has the requested code."""
+        window = self._window()
+        if window is None:
+            return
+        _limit, period, number = window
+        key = self._key(request, view, number)
+        cache.add(key, 0, period)
+        try:
+            cache.incr(key)
+        except ValueError:
+            # The window expired between add() and incr().
+            cache.set(key, 1, period)
