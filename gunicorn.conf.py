@@ -11,8 +11,9 @@ machine). Loading opens no database or Redis connection and starts no thread
 (Django and django-redis connect on first use, in each worker), so nothing is
 shared across the fork. The price: `kill -HUP` restarts the workers from the
 code the master loaded; deploying new code needs a restart of gunicorn itself
-(as a new container does). bench/README.md ("Pets") has what recycling cost
-before: the pet route at 38-39% of the raw application instead of 49%.
+(as a new container does). Recycling every 2,000 requests without preloading
+cost the pet route about a fifth of its throughput (bench/README.md, "Pets"),
+whose benchmark runs this file as shipped.
 """
 
 import multiprocessing

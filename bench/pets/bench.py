@@ -1,12 +1,14 @@
 """Benchmarks of the pet register; bench/README.md ("Pets") records the results.
 
 1. `GET /pet/{petId}` under gunicorn against PostgreSQL, in the same run: the
-   service, then a minimal raw WSGI application (raw_app.py) reading the same
-   row of the same database, both with the project's gunicorn.conf.py and the
-   same environment, both loaded by the same bounded load generator on
-   loopback, in short interleaved rounds; the service also with its representation
-   cache off, for reference. Prints requests/s and the ratios (target: the
-   service as deployed >= 40% of the raw application).
+   service, the service with its representation cache off (for reference) and
+   a minimal raw WSGI application (raw_app.py) reading the same rows of the
+   same database, all with the shipped gunicorn.conf.py and production
+   settings untouched (only what a deployment sets itself is set, see
+   `deployment_env`), loaded by wrk on loopback in short interleaved rounds,
+   for three distributions of ids: one hot pet, uniform over the table, Zipf.
+   Prints requests/s and the per-round ratios to the raw application with
+   their spread (targets: hot pet >= 50%, uniform ids >= 33%).
 2. `manage.py import_pets` of a generated million-row CSV into an empty
    register, against `psql \\copy` of the same file into a table with the
    register's own schema (key, indexes and checks: the same work in the database), and
@@ -15,9 +17,10 @@
 
 Run from the project root: `.venv/bin/python bench/pets/bench.py --help`.
 Needs PostgreSQL (--pg), Redis for the service's cache and throttling
-(--redis), `psql`, and `wrk` (a small threaded Python client is used when wrk
-is missing; it saturates sooner, so the figures are then lower for both).
-Every database it creates is dropped at the end.
+(--redis), `psql`, and `wrk`. Every database it creates is dropped at the end.
+It runs the code in the tree it is in: on a shared working tree, run it from
+an export of a commit (`git archive`), or a worker recycled mid-run may load
+someone's half-edited file.
 """
 
 import argparse
