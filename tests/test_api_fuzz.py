@@ -67,6 +67,10 @@ RULES_BEYOND_THE_SCHEMA = {
     "PATCH /pet/{petId}",
     "GET /dump.sql",
     "POST /dump.sql",
+    # A dog's id_user must name an active user; a name is not `is_adopted`.
+    "POST /api/dogs/{name}",
+    "PUT /api/dogs/{name}",
+    "PATCH /api/dogs/{name}",
 }
 
 # What exists in every example. Fixed ids, so that generated path parameters
