@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.pictures import NonEmptyFileField
 from core.serializers import ModelSerializer, StrictCharField
 from dogs.models import NAME_MAX_LENGTH, Dog, StoredFile
 from dogs.selectors import TASK_STATES
@@ -107,9 +108,17 @@ class TaskStateSerializer(serializers.Serializer):
 
 
 class FileUploadSerializer(serializers.Serializer):
-    """`multipart/form-data` with the file as the field `file`."""
+    """`multipart/form-data` with the file as the field `file` (any name and type, not empty)."""
 
-    file = serializers.FileField(allow_empty_file=True, use_url=False)
+    file = NonEmptyFileField(
+        allow_empty_file=False,
+        use_url=False,
+        error_messages={
+            "required": "No file was sent: send it as the multipart/form-data field `file`.",
+            "invalid": "No file was sent: send it as the multipart/form-data field `file`.",
+            "empty": "The uploaded file is empty.",
+        },
+    )
 
 
 class StoredFileSerializer(ModelSerializer):

@@ -166,7 +166,8 @@ class DogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def register(self, request: Request, name: str) -> Response:
         name_check = DogSerializer(data={"name": name}, partial=True)
         name_check.is_valid(raise_exception=True)
-        body = DogRegistrationRequestSerializer(data=request.data if request.data else {})
+        # No body at all reads as {}; a body must be a JSON object (null, a list: 400).
+        body = DogRegistrationRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         options = dict(body.validated_data)
         if "id_user" in options:

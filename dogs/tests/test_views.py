@@ -156,6 +156,15 @@ def test_register_refuses_an_invalid_body_with_400(auth_client, payload, field):
     assert not DogRegistration.objects.exists()
 
 
+@pytest.mark.parametrize("raw", ["null", "[]", "1", '"x"'])
+def test_register_refuses_a_body_that_is_not_an_object(auth_client, raw):
+    response = auth_client.post("/api/dogs/Lazy", raw, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "non_field_errors" in body(response)["errors"]
+    assert not DogRegistration.objects.exists()
+
+
 @pytest.mark.parametrize("name", ["x" * 65, "a%00b"])
 def test_register_refuses_a_name_that_breaks_the_rules(auth_client, name):
     response = auth_client.post(f"/api/dogs/{name}")
