@@ -200,9 +200,13 @@ class BookViewSet(
         return book
 
     def get_serializer_class(self):
-        if self.action in ("create", "update"):
+        action = self.action
+        if action == "metadata":
+            # OPTIONS describes the body of each method (DRF sets the method it asks about).
+            action = {"POST": "create", "PUT": "update"}.get(self.request.method, action)
+        if action in ("create", "update"):
             return BookWriteSerializer
-        if self.action == "partial_update":
+        if action == "partial_update":
             return BookPatchSerializer
         return BookSerializer
 

@@ -318,6 +318,14 @@ def test_options_describes_each_route(auth_client, book, path):
     assert "POST" in response["Allow"] or "PUT" in response["Allow"]
 
 
+def test_options_describes_the_bodies_that_post_and_put_take(auth_client, book):
+    collection = auth_client.options("/api/books").json()["actions"]["POST"]
+    detail = auth_client.options(f"/api/books/{book.magic_code}").json()["actions"]["PUT"]
+
+    for fields in (collection, detail):
+        assert set(fields) == {"title", "author", "teacher", "pages"}
+
+
 # --- Permissions ----------------------------------------------------------------
 
 
