@@ -402,10 +402,19 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["books_unknown_code"] = BOOKS_UNKNOWN_C
 # --- Dogs -------------------------------------------------------------------
 
 # The seed's simulated latency: seconds the registration task waits before it
-# fetches a picture and creates the dog. It runs inside the task's time limit
-# (CELERY_TASK_SOFT_TIME_LIMIT), which must stay above it plus dog.ceo's
-# timeouts; dogs/tests check that.
+# fetches a picture and creates the dog. It runs inside the task's time limit,
+# so the soft limit must stay above it plus one dog.ceo call (connect and read
+# timeouts; the task makes no in-request retries). The visibility timeout above
+# is derived from the limits, so it stays above the delay too.
 DOGS_REGISTRATION_DELAY_SECONDS = env.float("DOGS_REGISTRATION_DELAY_SECONDS", default=0)
+_dogs_attempt_seconds = DOGS_REGISTRATION_DELAY_SECONDS + OUTBOUND_CONNECT_TIMEOUT + OUTBOUND_READ_TIMEOUT
+if DOGS_REGISTRATION_DELAY_SECONDS < 0 or _dogs_attempt_seconds >= CELERY_TASK_SOFT_TIME_LIMIT:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "DOGS_REGISTRATION_DELAY_SECONDS must be 0 or more, and with OUTBOUND_CONNECT_TIMEOUT and "
+        "OUTBOUND_READ_TIMEOUT below CELERY_TASK_SOFT_TIME_LIMIT."
+    )
 # Hosts a dog.ceo picture URL may name (https only); an entry with a scheme
 # (`http://127.0.0.1:8001`) allows that exact origin, for a local stand-in.
 DOG_CEO_ALLOWED_PICTURE_HOSTS = env.list("DOG_CEO_ALLOWED_PICTURE_HOSTS", default=["images.dog.ceo"])

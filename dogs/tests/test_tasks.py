@@ -7,8 +7,12 @@ are in test_worker.py.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -277,3 +281,26 @@ def _json_response(body: dict) -> Response:
     import json
 
     return Response(json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.parametrize("delay", ["-1", "240"])
+def test_settings_refuse_a_delay_that_does_not_fit_the_tasks_soft_time_limit(delay):
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CELERY_TASK_SOFT_TIME_LIMIT": "240",
+        "CELERY_TASK_TIME_LIMIT": "300",
+        "DOGS_REGISTRATION_DELAY_SECONDS": delay,
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert completed.returncode != 0
+    assert "DOGS_REGISTRATION_DELAY_SECONDS" in completed.stderr
