@@ -59,8 +59,11 @@ def test_download_of_an_unknown_or_malformed_id_is_404(api_client):
     assert api_client.get("/api/files/nope").status_code == 404
 
 
-def test_upload_without_a_file_is_400_and_a_json_body_415(auth_client):
+def test_upload_without_a_file_or_of_an_empty_one_is_400_and_a_json_body_415(auth_client):
     assert auth_client.post("/api/files", {}, format="multipart").status_code == 400
+    empty = upload(auth_client, b"")
+    assert empty.status_code == 400
+    assert "file" in empty.json()["errors"]
     assert auth_client.post("/api/files", {"file": "x"}, format="json").status_code == 415
 
 
