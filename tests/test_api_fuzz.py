@@ -50,8 +50,10 @@ schema = schemathesis.openapi.from_wsgi("/openapi.json", application)
 # a book's pages are numbered 1..n without gaps or repeats.
 RULES_BEYOND_THE_SCHEMA = {
     # A recharge's product must be its company's and its value the product's;
-    # a company_id in a company's body must be the one requested.
+    # a company_id in a company's body must be the one requested; a product id
+    # appears once in a company's list.
     "POST /PhoneRecharges",
+    "POST /CompanyProducts",
     "PUT /CompanyProducts",
     "PATCH /CompanyProducts",
     "PUT /CompanyProducts/{company_id}",
