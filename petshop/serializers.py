@@ -140,22 +140,6 @@ class PetReplaceSerializer(PetSerializer):
     petId = PetIdField(source="id", help_text="The pet to replace.")
 
 
-@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
-class NonEmptyFileField(serializers.FileField):
-    """A file part that must have content (documented so: an empty one is 400)."""
-
-
-class PictureUploadSerializer(serializers.Serializer):
-    file = NonEmptyFileField(
-        allow_empty_file=False,
-        error_messages={
-            "required": "No image was sent: send its bytes as the body with Content-Type image/png, "
-            "image/jpeg, image/webp or image/gif, or as the multipart/form-data field `file`.",
-            "empty": "The uploaded file is empty.",
-        },
-    )
-
-
 class PictureSerializer(serializers.Serializer):
     """What `POST /picture/{petId}` answers: the stored, normalised picture."""
 
