@@ -3,7 +3,6 @@
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.settings import api_settings
 
 from books import services
 from books.models import BOOKS_MAX_PAGES, PAGE_TEXT_MAX_LENGTH, TEXT_MAX_LENGTH, Book, Page
@@ -45,45 +44,12 @@ class BookWriteSerializer(serializers.Serializer):
         help_text=f"1 to {BOOKS_MAX_PAGES} pages, numbered 1..n (in any order, without gaps or repeats).",
     )
 
-    def to_internal_value(self, data):
-        # The error contract maps each field to a list of sentences; a page's
-        # own errors come from DRF nested by item and field, so they are
-        # written out as sentences under `pages` ("pages[0].text: ...").
-        try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if isinstance(exc.detail, dict) and "pages" in exc.detail:
-                exc.detail["pages"] = _sentences(exc.detail["pages"], "pages")
-            raise
-
     def validate_pages(self, pages: list[dict]) -> list[dict]:
         try:
             services.check_pages(pages)
         except services.InvalidPages as exc:
             raise serializers.ValidationError(str(exc.detail), code="invalid_pages") from exc
         return pages
-
-
-def _sentences(detail, where: str) -> list[serializers.ErrorDetail]:
-    """A nested DRF error detail as flat sentences, each but the top level's prefixed with where it applies."""
-    if isinstance(detail, dict):
-        items = detail.items()
-    elif isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
-        items = enumerate(detail)
-    else:
-        prefix = "" if where == "pages" else f"{where}: "
-        messages = detail if isinstance(detail, list) else [detail]
-        return [serializers.ErrorDetail(f"{prefix}{message}", getattr(message, "code", None)) for message in messages]
-    sentences = []
-    for key, value in items:
-        if key == api_settings.NON_FIELD_ERRORS_KEY:
-            inner = where
-        elif isinstance(key, int) or str(key).isdigit():
-            inner = f"{where}[{key}]"
-        else:
-            inner = f"{where}.{key}"
-        sentences += _sentences(value, inner)
-    return sentences
 
 
 class BookPatchSerializer(serializers.Serializer):

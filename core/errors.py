@@ -139,20 +139,37 @@ def _first_code(detail) -> str | None:
 
 
 def _validation_body(exc: exceptions.ValidationError) -> dict:
-    detail = exc.detail
-    if not isinstance(detail, Mapping):
-        detail = {"non_field_errors": detail if isinstance(detail, list) else [detail]}
-    errors = _plain(detail)
-    return error_body("Invalid input.", "invalid", errors)
+    return error_body("Invalid input.", "invalid", flat_errors(exc.detail))
 
 
-def _plain(value):
-    """ErrorDetail trees as plain JSON-able dicts, lists and strings."""
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return str(value)
+def flat_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """A DRF validation detail as the contract's one level of `field: [messages]`.
+
+    Nested serializers and lists of them are named by path: `products[0].value`,
+    `pages[1].text`. DRF reports a list's items by position (or by an int key
+    for a ListField) and a nested serializer's own errors under
+    `non_field_errors`, which are filed under the nested field's own path.
+    Errors that belong to no field (a bare message) are `non_field_errors`.
+    """
+    if isinstance(detail, Mapping):
+        items = detail.items()
+    elif isinstance(detail, (list, tuple)) and any(isinstance(item, (Mapping, list, tuple)) for item in detail):
+        items = enumerate(detail)
+    else:
+        messages = detail if isinstance(detail, (list, tuple)) else [detail]
+        return {prefix or "non_field_errors": [str(message) for message in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, item in items:
+        if isinstance(key, int):
+            name = f"{prefix}[{key}]"
+        elif key == "non_field_errors" and prefix:
+            name = prefix
+        else:
+            name = f"{prefix}.{key}" if prefix else str(key)
+        if item:
+            for field, messages in flat_errors(item, name).items():
+                flat.setdefault(field, []).extend(messages)
+    return flat
 
 
 def _api_exception_body(exc: exceptions.APIException) -> dict:

@@ -61,47 +61,12 @@ class PhoneNumberField(serializers.Field):
         return value
 
 
-def flat_errors(detail, prefix: str = "") -> dict[str, list]:
-    """Nested validation errors as one level, named by path (`products[0].value`), as the error contract has them.
-
-    DRF reports a list's items by index (an int key, or a position in a list)
-    and a nested serializer's own errors under `non_field_errors`.
-    """
-    if isinstance(detail, dict):
-        items = detail.items()
-    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
-        items = enumerate(detail)
-    else:
-        return {prefix or "non_field_errors": detail if isinstance(detail, list) else [detail]}
-    flat: dict[str, list] = {}
-    for key, item in items:
-        if isinstance(key, int):
-            name = f"{prefix}[{key}]"
-        elif key == "non_field_errors" and prefix:
-            name = prefix
-        else:
-            name = f"{prefix}.{key}" if prefix else str(key)
-        if item:
-            flat.update(flat_errors(item, name))
-    return flat
-
-
-class FlatErrorsMixin:
-    """Validation errors of nested fields flattened (see `flat_errors`)."""
-
-    def run_validation(self, data=serializers.empty):
-        try:
-            return super().run_validation(data)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError(flat_errors(exc.detail)) from exc
-
-
 class ProductSerializer(serializers.Serializer):
     id = CarrierIdField("product id", help_text="Unique across companies, such as `claro_10`.")
     value = MoneyField(help_text="Price of the recharge, exact to the cent.")
 
 
-class CompanyProductsSerializer(FlatErrorsMixin, serializers.Serializer):
+class CompanyProductsSerializer(serializers.Serializer):
     """A company and its products: example 1.1 of the specification, in and out."""
 
     company_id = CarrierIdField("company_id", help_text="Such as `claro_11`.")
