@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Length, Trim, Upper
 from django.db.models.lookups import Exact, LessThanOrEqual
 
+from core.pictures import picture_metadata_complete
+
 # A book has 1 to BOOKS_MAX_PAGES pages, numbered 1..BOOKS_MAX_PAGES. Six is the
 # format of the children's books; a database constraint backs the number, so
 # changing it is a code change plus `makemigrations books` (README, "Books").
@@ -90,26 +92,7 @@ class Page(models.Model):
                 condition=models.Q(LessThanOrEqual(Length("text"), PAGE_TEXT_MAX_LENGTH)),
                 name="books_page_text_max_length",
             ),
-            # Either no picture at all, or a picture with all of its metadata.
-            models.CheckConstraint(
-                condition=models.Q(
-                    picture="",
-                    picture_sha256="",
-                    picture_width__isnull=True,
-                    picture_height__isnull=True,
-                    picture_bytes__isnull=True,
-                )
-                | (
-                    models.Q(
-                        Exact(Length("picture_sha256"), 64),
-                        picture_width__isnull=False,
-                        picture_height__isnull=False,
-                        picture_bytes__isnull=False,
-                    )
-                    & ~models.Q(picture="")
-                ),
-                name="books_page_picture_metadata_complete",
-            ),
+            picture_metadata_complete("books_page_picture_metadata_complete"),
         ]
 
     def __str__(self) -> str:

@@ -23,6 +23,9 @@ its own (who may upload, what the path names). This module imports no app.
 import logging
 
 from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
@@ -47,6 +50,35 @@ PICTURE_CACHE_CONTROL = "public, no-cache"
 
 # An upload is either the image itself as the body or a multipart form with `file`.
 PICTURE_PARSER_CLASSES = [RawImageParser, MultiPartParser]
+
+
+def picture_metadata_complete(name: str) -> models.CheckConstraint:
+    """The check that a model's picture fields are all empty or all set.
+
+    For a model that keeps a picture as `picture` (the stored name),
+    `picture_sha256`, `picture_width`, `picture_height` and `picture_bytes`,
+    as petshop's Pet and books' Page do: either no picture at all, or one
+    with all of what `core.images` measured of it.
+    """
+    return models.CheckConstraint(
+        condition=models.Q(
+            picture="",
+            picture_sha256="",
+            picture_width__isnull=True,
+            picture_height__isnull=True,
+            picture_bytes__isnull=True,
+        )
+        | (
+            models.Q(
+                Exact(Length("picture_sha256"), 64),
+                picture_width__isnull=False,
+                picture_height__isnull=False,
+                picture_bytes__isnull=False,
+            )
+            & ~models.Q(picture="")
+        ),
+        name=name,
+    )
 
 
 def upload_body_limit() -> int:

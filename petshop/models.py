@@ -1,9 +1,9 @@
 import uuid
 
 from django.db import models
-from django.db.models.functions import Length, Trim, Upper
-from django.db.models.lookups import Exact
+from django.db.models.functions import Trim, Upper
 
+from core.pictures import picture_metadata_complete
 from petshop.validators import BIRTH_YEAR_MIN, TEXT_MAX_LENGTH
 
 
@@ -57,26 +57,7 @@ class Pet(models.Model):
             models.CheckConstraint(
                 condition=models.Q(birth_year__gte=BIRTH_YEAR_MIN), name="petshop_pet_birth_year_min"
             ),
-            # Either no picture at all, or a picture with all of its metadata.
-            models.CheckConstraint(
-                condition=models.Q(
-                    picture="",
-                    picture_sha256="",
-                    picture_width__isnull=True,
-                    picture_height__isnull=True,
-                    picture_bytes__isnull=True,
-                )
-                | (
-                    models.Q(
-                        Exact(Length("picture_sha256"), 64),
-                        picture_width__isnull=False,
-                        picture_height__isnull=False,
-                        picture_bytes__isnull=False,
-                    )
-                    & ~models.Q(picture="")
-                ),
-                name="petshop_pet_picture_metadata_complete",
-            ),
+            picture_metadata_complete("petshop_pet_picture_metadata_complete"),
         ]
 
     def __str__(self) -> str:
