@@ -30,6 +30,7 @@ from books.serializers import (
 from books.throttling import UnknownCodeThrottle
 from core import pictures
 from core.errors import NotFound
+from core.openapi import ERROR_SCHEMA_REF
 from core.throttling import ScopedThrottle
 
 LOOKUP_SCOPE = "books_lookup"
@@ -92,7 +93,6 @@ WRITE_EXAMPLE = OpenApiExample(
 )
 PATCH_EXAMPLE = OpenApiExample("A new title", value={"title": "The Dragon's Roar"}, request_only=True)
 BOOK_RESPONSE_EXAMPLE = OpenApiExample("Book", value=BOOK_EXAMPLE, response_only=True)
-ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
 FORBIDDEN_RESPONSE = OpenApiResponse(
     ERROR_SCHEMA_REF,
     description="Authenticated, but neither the book's creator nor staff.",

@@ -21,6 +21,10 @@ ERROR_SCHEMA = {
     "required": ["detail", "code"],
 }
 
+# The components' shared error schema (add_error_responses puts it there), for a
+# view's own `OpenApiResponse(ERROR_SCHEMA_REF, description=..., examples=[...])`.
+ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
+
 # A 400 is input that could not be read at all (malformed JSON, a bad header:
 # no `errors`) or a validation failure (`code` "invalid", with `errors`).
 # OpenAPI 3.0 cannot make a property required by another one's value.

@@ -11,6 +11,7 @@ from rest_framework import permissions, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.openapi import ERROR_SCHEMA_REF
 from githubproxy import selectors, services, validators
 from githubproxy.clients import GitHubRepository, github_client
 from githubproxy.serializers import (
@@ -21,7 +22,6 @@ from githubproxy.serializers import (
     UserRepositoriesSerializer,
 )
 
-ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
 BOOLEAN_ENUM = ["true", "false", "1", "0"]
 
 REPOSITORY_EXAMPLE = {

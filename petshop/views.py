@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from core import pictures
 from core.errors import NotFound
+from core.openapi import ERROR_SCHEMA_REF
 from petshop import cache as pet_cache
 from petshop import selectors, services
 from petshop.filters import PetFilter
@@ -66,8 +67,6 @@ REPLACE_EXAMPLE = OpenApiExample(
 )
 PATCH_EXAMPLE = OpenApiExample("Change the owner", value={"dono": "Ana"}, request_only=True)
 PET_RESPONSE_EXAMPLE = OpenApiExample("Pet", value=PET_EXAMPLE, response_only=True)
-# The shared error schema that core.openapi adds to the components.
-ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
 DUPLICATE_RESPONSE = OpenApiResponse(
     ERROR_SCHEMA_REF,
     description="The petId is taken.",

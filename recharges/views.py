@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.openapi import ERROR_SCHEMA_REF
 from recharges import selectors, services
 from recharges.cache import cached_catalogue
 from recharges.parsers import DecimalJSONParser
@@ -33,7 +34,6 @@ from recharges.serializers import (
 )
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
-ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
 VALIDATION_SCHEMA_REF = {"$ref": "#/components/schemas/ValidationError"}
 
 # --- Examples: the specification's own ------------------------------------------
