@@ -171,6 +171,37 @@ def scratch_postgresql_database():
         subprocess.run(["dropdb", "--force", name], env=postgresql_env(), check=True)
 
 
+@contextmanager
+def natively_restored(dump: Path, tmp_path: Path):
+    """A cursor on a new database that the database's own tool restored `dump` into.
+
+    `sqlite3 new.db < dump.sql` on SQLite (its foreign keys checked too; the
+    test is skipped where the sqlite3 command is missing), `psql -v
+    ON_ERROR_STOP=1 -f dump.sql` into an empty database on PostgreSQL: the
+    restores the contract promises. Read rows with `rows_of(models, cursor)`.
+    """
+    if connection.vendor == "sqlite":
+        if shutil.which("sqlite3") is None:
+            pytest.skip("needs the sqlite3 command (Debian: apt-get install sqlite3)")
+        restored = tmp_path / f"restored-{uuid.uuid4().hex[:8]}.sqlite3"
+        with dump.open("rb") as script:
+            subprocess.run(["sqlite3", str(restored)], stdin=script, capture_output=True, check=True)
+        with closing(sqlite3.connect(restored)) as db:
+            cursor = db.cursor()
+            assert cursor.execute("PRAGMA foreign_key_check").fetchall() == []
+            yield cursor
+        return
+    with scratch_postgresql_database() as (name, _url):
+        subprocess.run(
+            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", name, "-f", str(dump)],
+            env=postgresql_env(),
+            capture_output=True,
+            check=True,
+        )
+        with closing(psycopg2.connect(**postgresql_params(name))) as db, db.cursor() as cursor:
+            yield cursor
+
+
 def installation_env(database_url: str, media: Path) -> dict[str, str]:
     """The environment of another installation of the project: its database and media folder."""
     return {

@@ -8,15 +8,10 @@ migrated database, which writes the pictures back into storage.
 """
 
 import io
-import sqlite3
-import subprocess
-from contextlib import closing
 
-import psycopg2
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.db import connection
 from PIL import Image
 
 from books import services
@@ -26,16 +21,12 @@ from core import images
 from tests.fixtures.images import png_bytes
 from tests.test_dump import (
     current_rows,
+    natively_restored,
     needs_sqlite3_shell,
-    postgresql_env,
-    postgresql_params,
-    postgresql_rows,
-    scratch_postgresql_database,
-    sqlite_rows,
+    rows_of,
 )
 
 # The restores run the databases' own command-line tools.
-# ruff: noqa: S603, S607
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,25 +65,10 @@ def test_full_dump_restores_books_pages_and_pictures_with_the_databases_own_tool
     call_command("dump", output=str(dump), stdout=io.StringIO())
     files_query = 'SELECT "name", "data" FROM "dump_files" ORDER BY "name"'
 
-    if connection.vendor == "sqlite":
-        restored = tmp_path / "restored.sqlite3"
-        with dump.open("rb") as script:
-            subprocess.run(["sqlite3", str(restored)], stdin=script, capture_output=True, check=True)
-        rows = sqlite_rows(str(restored), BOOK_MODELS)
-        with closing(sqlite3.connect(restored)) as db:
-            files = db.execute(files_query).fetchall()
-    else:
-        with scratch_postgresql_database() as (name, _url):
-            subprocess.run(
-                ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", name, "-f", str(dump)],
-                env=postgresql_env(),
-                capture_output=True,
-                check=True,
-            )
-            rows = postgresql_rows(name, BOOK_MODELS)
-            with closing(psycopg2.connect(**postgresql_params(name))) as db, db.cursor() as cursor:
-                cursor.execute(files_query)
-                files = cursor.fetchall()
+    with natively_restored(dump, tmp_path) as cursor:
+        rows = rows_of(BOOK_MODELS, cursor)
+        cursor.execute(files_query)
+        files = cursor.fetchall()
 
     assert rows == current_rows(BOOK_MODELS)
     assert (len(rows["books_book"]), len(rows["books_page"])) == (2, 9)

@@ -7,30 +7,22 @@ times their exact values.
 
 import datetime
 import io
-import shutil
-import sqlite3
-import subprocess
-from contextlib import closing
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from recharges.models import Company, IdempotencyKey, Product, Recharge
 from recharges.tests.factories import CompanyFactory, ProductFactory, RechargeFactory
 from tests.test_dump import (
     current_rows,
-    postgresql_env,
-    postgresql_rows,
-    scratch_postgresql_database,
-    sqlite_rows,
+    natively_restored,
+    rows_of,
     trailer_of,
 )
 from users.tests.factories import UserFactory
 
 # The restores run the databases' own command-line tools.
-# ruff: noqa: S603, S607
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,24 +66,8 @@ def test_dump_restores_the_recharges_tables_identically_with_the_databases_tools
     dump = tmp_path / "dump.sql"
     call_command("dump", output=str(dump), stdout=io.StringIO())
 
-    if connection.vendor == "sqlite":
-        if shutil.which("sqlite3") is None:
-            pytest.skip("needs the sqlite3 command (Debian: apt-get install sqlite3)")
-        restored = tmp_path / "restored.sqlite3"
-        with dump.open("rb") as script:
-            subprocess.run(["sqlite3", str(restored)], stdin=script, capture_output=True, check=True)
-        with closing(sqlite3.connect(restored)) as db:
-            assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-        rows = sqlite_rows(str(restored), MODELS)
-    else:
-        with scratch_postgresql_database() as (name, _url):
-            subprocess.run(
-                ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", name, "-f", str(dump)],
-                env=postgresql_env(),
-                capture_output=True,
-                check=True,
-            )
-            rows = postgresql_rows(name, MODELS)
+    with natively_restored(dump, tmp_path) as cursor:
+        rows = rows_of(MODELS, cursor)
 
     assert rows == current_rows(MODELS)
     assert len(rows["recharges_recharge"]) == 2
