@@ -66,8 +66,9 @@ def task_state(task_id: str | uuid.UUID) -> dict[str, Any]:
     while it holds no row yet (the task still waits in the queue) the status is
     PENDING. When the row is gone (expired after CELERY_RESULT_EXPIRES) or was
     never written (tasks run eagerly), the registration's own final state is
-    reported. A failure's `result` is `{"error": <exception type>, "detail":
-    <reason>}`; a success's is the dog.
+    reported. A success's `result` is the dog; a failure's, and a retry's
+    (the failure it waits to retry), `{"error": <exception type>, "detail":
+    <reason>}`; PENDING and STARTED have none.
     """
     registration = registration_get_by_task(task_id)
     task_id = str(registration.task_id)
@@ -96,7 +97,7 @@ def _stored_result(stored: TaskResult) -> Any:
         if isinstance(message, (list, tuple)):
             message = " ".join(str(part) for part in message)
         return {"error": value["exc_type"], "detail": str(message or "")}
-    # STARTED and RETRY carry the worker's metadata (pid, hostname), not a result.
+    # STARTED carries the worker's metadata (pid, hostname), not a result.
     return None
 
 
