@@ -31,6 +31,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from books import services as books_services
 from books.tests.factories import BookFactory
 from config.wsgi import application
+from dogs.tests.factories import DogFactory
+from dogs.validators import NAME_PATTERN as DOG_NAME_PATTERN
 from githubproxy.tests.standin import FakeGitHub
 from petshop import services as petshop_services
 from petshop.converters import PetIdConverter
@@ -87,6 +89,8 @@ BOOK_CODE = "QWERTYUI"
 EXISTING = {"id": (USER_ID, STAFF_ID), "petId": (PET_ID,), "magic_code": (BOOK_CODE,), "number": (1, 2)}
 # claro_11: one of the recharges' example carriers (`recharge_carriers`).
 EXISTING["company_id"] = ("claro_11",)
+# Lazy: the documentation's dog example, owned by the user (`dog_of_the_user`).
+EXISTING["name"] = ("Lazy",)
 _PET_ID_PATTERN = re.compile(PetIdConverter.regex)
 
 
@@ -105,6 +109,7 @@ def flatmap_path_parameters(context, path_parameters):
         or (name == "petId" and isinstance(value, str) and _PET_ID_PATTERN.fullmatch(value))
         or (name == "company_id" and isinstance(value, str) and re.fullmatch(recharges_validators.ID_PATTERN, value))
         or (name == "magic_code" and isinstance(value, str) and re.fullmatch("[A-Za-z]{8}", value))
+        or (name == "name" and isinstance(value, str) and re.fullmatch(DOG_NAME_PATTERN, value))
     }
     if not swappable:
         return st.just(path_parameters)
@@ -167,6 +172,12 @@ def book_with_picture(accounts):
 def recharge_carriers(db) -> None:
     """The recharges' example carriers, claro_11 and tim_11 (a transactional test may have flushed them)."""
     importlib.import_module("recharges.migrations.0002_seed_carriers").load_carriers(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def dog_of_the_user(accounts) -> None:
+    """The documentation's dog example, owned by the user: their PUT, PATCH and DELETE reach it, staff's too."""
+    DogFactory(name="Lazy", owner=accounts["user"], is_adopted=True)
 
 
 @pytest.fixture(params=["anonymous", "user", "staff"])
