@@ -14,17 +14,17 @@ from dogs.validators import NAME_MAX_LENGTH, RESERVED_NAMES, validate_dog_name
 
 
 def _name_rules(field: str, prefix: str) -> list[models.CheckConstraint]:
-    """The name rules of the contract as database constraints: 1-64 characters, not reserved.
-
-    "No `/`" is checked by dogs.validators only (also in the admin, through the
-    model field): as a constraint it would be a `LIKE`, a word the dump loader
-    (core.dump.validation) refuses in a schema, so a dump could not be restored.
-    """
+    """The name rules of the contract as database constraints: 1-64 characters, no `/`, not reserved."""
     return [
         models.CheckConstraint(
             condition=models.Q(GreaterThanOrEqual(Length(field), 1), LessThanOrEqual(Length(field), NAME_MAX_LENGTH)),
             name=f"{prefix}_{field}_length",
             violation_error_message=f"A dog's name has 1 to {NAME_MAX_LENGTH} characters.",
+        ),
+        models.CheckConstraint(
+            condition=~models.Q(**{f"{field}__contains": "/"}),
+            name=f"{prefix}_{field}_no_slash",
+            violation_error_message="A dog's name cannot contain `/`.",
         ),
         models.CheckConstraint(
             condition=~models.Q(**{f"{field}__in": sorted(RESERVED_NAMES)}),

@@ -1,12 +1,13 @@
 """The dogs app's Celery tasks: thin wrappers over dogs.services (the shape of core.tasks).
 
-Both retry every upstream failure but an answer that will not change
-(`DogCeoInvalidAnswer`, `FilesServiceInvalidAnswer`): network errors,
-timeouts and 5xx, as the contract asks. core.http's `TRANSIENT_ERRORS` leaves
-out a 500, and `HttpClient` raises it as a plain `UpstreamError` without its
-status, so the tasks retry `UpstreamError` as a whole and name the answers not
-to retry. When a task gives up, its reason is recorded (on the registration,
-on the dog) before the failure reaches the result backend.
+Both retry network errors, timeouts and every 5xx, as the contract asks:
+core.http's `TRANSIENT_ERRORS` (connection errors, timeouts, 502/503/504)
+and `UpstreamServerError` (any other 5xx, such as a 500). An answer that will
+not change (`DogCeoInvalidAnswer`, `FilesServiceInvalidAnswer`: a malformed
+body, another status, a picture URL on a host not allowed) and any other
+upstream failure (a body over the size limit, a redirect elsewhere) fail at
+once. When a task gives up, its reason is recorded (on the registration, on
+the dog) before the failure reaches the result backend.
 """
 
 from __future__ import annotations
@@ -15,26 +16,22 @@ from typing import Any
 
 from celery import Task
 
-from core.errors import UpstreamError
+from core.http import TRANSIENT_ERRORS, UpstreamServerError
 from core.tasks import reliable_task
 from dogs import services
-from dogs.clients import DogCeoInvalidAnswer, FilesServiceInvalidAnswer
 
-RETRIED_ERRORS: tuple[type[Exception], ...] = (UpstreamError,)
-NOT_RETRIED_ERRORS: tuple[type[Exception], ...] = (DogCeoInvalidAnswer, FilesServiceInvalidAnswer)
+RETRIED_ERRORS: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, UpstreamServerError)
 
 
 def _gives_up(task: Task, exc: BaseException) -> bool:
     """True when `exc` ends the task: not retried at all, or the retries are used up."""
-    retried = isinstance(exc, RETRIED_ERRORS) and not isinstance(exc, NOT_RETRIED_ERRORS)
-    return not retried or task.request.retries >= task.max_retries
+    return not isinstance(exc, RETRIED_ERRORS) or task.request.retries >= task.max_retries
 
 
 @reliable_task(
     name="dogs.register_dog_task",
     bind=True,
     autoretry_for=RETRIED_ERRORS,
-    dont_autoretry_for=NOT_RETRIED_ERRORS,
 )
 def register_dog_task(self: Task, registration_id: str) -> dict[str, Any]:
     """Fetch a picture URL from dog.ceo and create the registration's dog; returns the dog."""
@@ -50,7 +47,6 @@ def register_dog_task(self: Task, registration_id: str) -> dict[str, Any]:
     name="dogs.send_dog_picture_task",
     bind=True,
     autoretry_for=RETRIED_ERRORS,
-    dont_autoretry_for=NOT_RETRIED_ERRORS,
 )
 def send_dog_picture_task(self: Task, dog_id: int) -> dict[str, Any]:
     """Download a new dog's picture and post it to the files service (FILES_SERVICE_URL)."""

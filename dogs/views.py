@@ -28,6 +28,7 @@ from dogs.serializers import (
     TaskStateSerializer,
 )
 from dogs.validators import NAME_PATTERN, NAME_RULES
+from users import selectors as user_selectors
 
 ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
 DOG_EXAMPLE = {
@@ -333,3 +334,28 @@ class StoredFileViewSet(viewsets.GenericViewSet):
     def perform_content_negotiation(self, request: Request, force: bool = False):
         # A download answers the file's own type; the JSON renderer is only for errors.
         return super().perform_content_negotiation(request, force=force or self.action == "retrieve")
+
+
+class UserDogsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """`GET /api/users/{id}/dogs`: a user's dogs. Here, not in users, so that users knows nothing of dogs."""
+
+    serializer_class = DogSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI generator, with no path
+            return selectors.dog_list().none()
+        # 404 for an unknown (or inactive) user, through the users app's own selector.
+        user = user_selectors.user_get(self.kwargs["id"])
+        return selectors.dog_list_for_user(user.pk)
+
+    @extend_schema(
+        operation_id="users_dogs_list",
+        summary="List a user's dogs",
+        description="Needs a token. The dogs whose `id_user` is this user, in registration order; 404 for an"
+        " unknown user.",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The user's id.")],
+        responses={200: DogSerializer(many=True)},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

@@ -1,14 +1,11 @@
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from core.throttling import ScopedThrottle
-from dogs import selectors as dog_selectors
-from dogs.serializers import DogSerializer
 from users import selectors, services
 from users.permissions import IsSelfOrStaff
 from users.serializers import UserSerializer
@@ -61,7 +58,7 @@ class UserViewSet(viewsets.ModelViewSet):
     def get_permissions(self):
         if self.action == "create":
             return [AllowAny()]
-        if self.action in ("list", "retrieve", "dogs"):
+        if self.action in ("list", "retrieve"):
             return [IsAuthenticated()]
         return [IsAuthenticated(), IsSelfOrStaff()]
 
@@ -82,20 +79,6 @@ class UserViewSet(viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         services.user_delete(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(
-        operation_id="users_dogs_list",
-        summary="List a user's dogs",
-        description="Needs a token. The dogs whose `id_user` is this user, in registration order; 404 for an"
-        " unknown user.",
-        responses={200: DogSerializer(many=True)},
-    )
-    @action(detail=True, methods=["get"], serializer_class=DogSerializer)
-    def dogs(self, request, pk=None):
-        """`GET /api/users/{id}/dogs`: the dogs app's selector, paginated like every list."""
-        user = self.get_object()
-        page = self.paginate_queryset(dog_selectors.dog_list_for_user(user.pk))
-        return self.get_paginated_response(DogSerializer(page, many=True).data)
 
 
 @extend_schema(
