@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.storage",
     "tests.fixtures.images",
     "tests.fixtures.users",
+    "tests.fixtures.celery",
 ]

@@ -16,14 +16,6 @@ def multiply(x: int, y: int) -> int:
     return x * y
 
 
-@pytest.fixture
-def not_eager():
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield
-    app.conf.task_always_eager = previous
-
-
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("not_eager")

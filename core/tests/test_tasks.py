@@ -57,14 +57,6 @@ def record_call_task(value: int) -> int:
 
 
 @pytest.fixture
-def not_eager() -> Iterator[None]:
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def eager() -> Iterator[None]:
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True

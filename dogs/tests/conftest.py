@@ -12,7 +12,6 @@ import requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from config.celery import app
 from dogs.tasks import register_dog_task, send_dog_picture_task
 
 PICTURE_PATH = "/breeds/papillon/n02086910_6483.jpg"
@@ -89,14 +88,6 @@ def max_retries(monkeypatch) -> Callable[[int], None]:
             monkeypatch.setattr(task, "max_retries", count)
 
     return limit
-
-
-@pytest.fixture
-def not_eager() -> Iterator[None]:
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield
-    app.conf.task_always_eager = previous
 
 
 def dog_ceo_calls(server: HTTPServer) -> int:

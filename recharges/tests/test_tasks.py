@@ -1,6 +1,5 @@
 """The expired keys' clean-up task, run by a real Celery worker over the configured broker."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -12,14 +11,6 @@ from recharges import services
 from recharges.models import IdempotencyKey, Recharge
 from recharges.tasks import purge_idempotency_keys_task
 from recharges.tests.factories import RechargeFactory
-
-
-@pytest.fixture
-def not_eager() -> Iterator[None]:
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield
-    app.conf.task_always_eager = previous
 
 
 @pytest.mark.celery_worker
