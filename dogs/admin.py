@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from dogs import services
 from dogs.models import Dog, DogRegistration, StoredFile
 
 
@@ -48,12 +49,8 @@ class StoredFileAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request: HttpRequest, obj: StoredFile) -> None:
-        from dogs import services
-
         services.stored_file_delete(obj)
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
-        from dogs import services
-
         for stored in queryset:
             services.stored_file_delete(stored)

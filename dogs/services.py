@@ -25,7 +25,10 @@ from django.utils import timezone
 
 from core import storage
 from core.errors import Conflict, NotFound, PayloadTooLarge, ServiceError
-from dogs import clients
+from core.tasks import worst_case_seconds
+
+# dogs.tasks imports this module too; each uses the other only inside functions.
+from dogs import clients, tasks
 from dogs.models import Dog, DogRegistration, StoredFile
 from dogs.selectors import DogNotFound
 
@@ -75,10 +78,7 @@ def registration_in_flight_seconds() -> float:
     A registration whose message was lost (a filesystem broker's worker killed)
     stays pending forever; after this long it no longer blocks the name.
     """
-    from core.tasks import worst_case_seconds
-    from dogs.tasks import register_dog_task
-
-    return worst_case_seconds(register_dog_task) + settings.DOGS_REGISTRATION_DELAY_SECONDS
+    return worst_case_seconds(tasks.register_dog_task) + settings.DOGS_REGISTRATION_DELAY_SECONDS
 
 
 def dog_register(
@@ -99,13 +99,11 @@ def dog_register(
         name=name, status=DogRegistration.Status.PENDING, created_at__gte=recent
     ).exists():
         raise DogRegistrationPending()
-    from dogs.tasks import register_dog_task
-
     with transaction.atomic():
         registration = DogRegistration.objects.create(
             name=name, is_adopted=is_adopted, owner=owner, requested_by=requested_by
         )
-        register_dog_task.apply_async_on_commit((str(registration.pk),), task_id=str(registration.task_id))
+        tasks.register_dog_task.apply_async_on_commit((str(registration.pk),), task_id=str(registration.task_id))
     return registration
 
 
@@ -154,9 +152,7 @@ def dog_registration_run(registration_id: str | uuid.UUID) -> dict[str, Any]:
         registration.finished_at = timezone.now()
         registration.save(update_fields=["status", "result", "finished_at"])
         if settings.FILES_SERVICE_URL:
-            from dogs.tasks import send_dog_picture_task
-
-            send_dog_picture_task.delay_on_commit(dog.pk)
+            tasks.send_dog_picture_task.delay_on_commit(dog.pk)
     return result
 
 

@@ -15,7 +15,7 @@ from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnl
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core import storage
+from core import pictures, storage
 from dogs import selectors, services
 from dogs.models import Dog
 from dogs.permissions import IsOwnerOrStaff
@@ -271,9 +271,7 @@ class StoredFileViewSet(viewsets.GenericViewSet):
     @classmethod
     def get_max_request_body_bytes(cls, action: str | None) -> int | None:
         """core.middleware.RequestBodyLimitMiddleware: an upload may be `UPLOAD_MAX_BYTES` plus multipart framing."""
-        from core.pictures import upload_body_limit
-
-        return upload_body_limit() if action == "create" else None
+        return pictures.upload_body_limit() if action == "create" else None
 
     @extend_schema(
         operation_id="files_create",
