@@ -30,7 +30,7 @@ from books.serializers import (
 from books.throttling import UnknownCodeThrottle
 from core import pictures
 from core.errors import NotFound
-from core.openapi import ERROR_SCHEMA_REF
+from core.openapi import error_response
 from core.throttling import ScopedThrottle
 
 LOOKUP_SCOPE = "books_lookup"
@@ -93,40 +93,22 @@ WRITE_EXAMPLE = OpenApiExample(
 )
 PATCH_EXAMPLE = OpenApiExample("A new title", value={"title": "The Dragon's Roar"}, request_only=True)
 BOOK_RESPONSE_EXAMPLE = OpenApiExample("Book", value=BOOK_EXAMPLE, response_only=True)
-FORBIDDEN_RESPONSE = OpenApiResponse(
-    ERROR_SCHEMA_REF,
-    description="Authenticated, but neither the book's creator nor staff.",
-    examples=[
-        OpenApiExample(
-            "Not the creator",
-            value={"detail": "Only the book's creator or staff may change it.", "code": "permission_denied"},
-        )
-    ],
+FORBIDDEN_RESPONSE = error_response(
+    "Authenticated, but neither the book's creator nor staff.",
+    ("Not the creator", "Only the book's creator or staff may change it.", "permission_denied"),
 )
-NOT_FOUND_RESPONSE = OpenApiResponse(
-    ERROR_SCHEMA_REF,
-    description="No book has this magic code.",
-    examples=[OpenApiExample("Unknown code", value={"detail": "No book has this magic code.", "code": "not_found"})],
+NOT_FOUND_RESPONSE = error_response(
+    "No book has this magic code.",
+    ("Unknown code", "No book has this magic code.", "not_found"),
 )
-PAGE_NOT_FOUND_RESPONSE = OpenApiResponse(
-    ERROR_SCHEMA_REF,
-    description="No book has this magic code, the book has no such page, or (download) the page has no picture.",
-    examples=[
-        OpenApiExample("Unknown code", value={"detail": "No book has this magic code.", "code": "not_found"}),
-        OpenApiExample(
-            "Unknown page", value={"detail": "This book has no page with this number.", "code": "not_found"}
-        ),
-    ],
+PAGE_NOT_FOUND_RESPONSE = error_response(
+    "No book has this magic code, the book has no such page, or (download) the page has no picture.",
+    ("Unknown code", "No book has this magic code.", "not_found"),
+    ("Unknown page", "This book has no page with this number.", "not_found"),
 )
-CODES_EXHAUSTED_RESPONSE = OpenApiResponse(
-    ERROR_SCHEMA_REF,
-    description="Every magic code generated for this book was taken (practically impossible); nothing was created.",
-    examples=[
-        OpenApiExample(
-            "No free code",
-            value={"detail": "No free magic code could be generated; try again.", "code": "magic_code_unavailable"},
-        )
-    ],
+CODES_EXHAUSTED_RESPONSE = error_response(
+    "Every magic code generated for this book was taken (practically impossible); nothing was created.",
+    ("No free code", "No free magic code could be generated; try again.", "magic_code_unavailable"),
 )
 PICTURE_EXAMPLE = OpenApiExample(
     "Stored picture",

@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
 ERROR_SCHEMA = {
@@ -24,6 +25,23 @@ ERROR_SCHEMA = {
 # The components' shared error schema (add_error_responses puts it there), for a
 # view's own `OpenApiResponse(ERROR_SCHEMA_REF, description=..., examples=[...])`.
 ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/Error"}
+
+
+def error_response(
+    description: str, *examples: tuple[str, str, str], schema: dict = ERROR_SCHEMA_REF
+) -> OpenApiResponse:
+    """An error answer for `@extend_schema(responses={409: ...})`: the shared error schema and examples.
+
+    Each example is `(title, detail, code)`: the body the view really answers,
+    `{"detail": detail, "code": code}`. `schema` is another component's
+    reference where the body has more (a 400's `errors`).
+    """
+    return OpenApiResponse(
+        schema,
+        description=description,
+        examples=[OpenApiExample(title, value={"detail": detail, "code": code}) for title, detail, code in examples],
+    )
+
 
 # A 400 is input that could not be read at all (malformed JSON, a bad header:
 # no `errors`) or a validation failure (`code` "invalid", with `errors`).

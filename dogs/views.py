@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import pictures, storage
+from core.openapi import error_response
 from dogs import selectors, services
 from dogs.models import Dog
 from dogs.permissions import IsOwnerOrStaff
@@ -44,34 +45,18 @@ TASK_ID_EXAMPLE = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"
 NAME_PARAMETER = OpenApiParameter(
     "name", OpenApiTypes.STR, OpenApiParameter.PATH, description=NAME_RULES, pattern=NAME_PATTERN
 )
-DOG_NOT_FOUND = OpenApiResponse(
-    ERROR_SCHEMA_REF,
-    description="No dog has this name.",
-    examples=[OpenApiExample("Unknown dog", value={"detail": "No dog has this name.", "code": "not_found"})],
+DOG_NOT_FOUND = error_response(
+    "No dog has this name.",
+    ("Unknown dog", "No dog has this name.", "not_found"),
 )
-NOT_OWNER = OpenApiResponse(
-    ERROR_SCHEMA_REF,
-    description="Someone else's dog (dogs are public, so this is 403, not 404).",
-    examples=[
-        OpenApiExample(
-            "Not the owner",
-            value={"detail": "Only the dog's owner or staff may change or delete it.", "code": "permission_denied"},
-        )
-    ],
+NOT_OWNER = error_response(
+    "Someone else's dog (dogs are public, so this is 403, not 404).",
+    ("Not the owner", "Only the dog's owner or staff may change or delete it.", "permission_denied"),
 )
-NAME_TAKEN = OpenApiResponse(
-    ERROR_SCHEMA_REF,
-    description="A dog has this name, or another registration of it is under way.",
-    examples=[
-        OpenApiExample("Taken", value={"detail": "A dog with this name already exists.", "code": "dog_exists"}),
-        OpenApiExample(
-            "Under way",
-            value={
-                "detail": "A registration of a dog with this name is already under way.",
-                "code": "dog_registration_pending",
-            },
-        ),
-    ],
+NAME_TAKEN = error_response(
+    "A dog has this name, or another registration of it is under way.",
+    ("Taken", "A dog with this name already exists.", "dog_exists"),
+    ("Under way", "A registration of a dog with this name is already under way.", "dog_registration_pending"),
 )
 WRITE_NOTE = (
     " Owner or staff; a dog without an owner, staff only. Someone else's dog is 403 (not 404: dogs are public)."

@@ -11,7 +11,7 @@ from rest_framework import permissions, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.openapi import ERROR_SCHEMA_REF
+from core.openapi import error_response
 from githubproxy import selectors, services, validators
 from githubproxy.clients import GitHubRepository, github_client
 from githubproxy.serializers import (
@@ -89,11 +89,8 @@ RETRY_AFTER_HEADER = OpenApiParameter(
 
 
 def _error(description: str, name: str, detail: str, code: str) -> OpenApiResponse:
-    return OpenApiResponse(
-        ERROR_SCHEMA_REF,
-        description=description,
-        examples=[OpenApiExample(name, value={"detail": detail, "code": code})],
-    )
+    """`core.openapi.error_response` with one example."""
+    return error_response(description, (name, detail, code))
 
 
 UPSTREAM_ERRORS = {

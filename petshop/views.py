@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from core import pictures
 from core.errors import NotFound
-from core.openapi import ERROR_SCHEMA_REF
+from core.openapi import ERROR_SCHEMA_REF, error_response
 from petshop import cache as pet_cache
 from petshop import selectors, services
 from petshop.filters import PetFilter
@@ -67,12 +67,9 @@ REPLACE_EXAMPLE = OpenApiExample(
 )
 PATCH_EXAMPLE = OpenApiExample("Change the owner", value={"dono": "Ana"}, request_only=True)
 PET_RESPONSE_EXAMPLE = OpenApiExample("Pet", value=PET_EXAMPLE, response_only=True)
-DUPLICATE_RESPONSE = OpenApiResponse(
-    ERROR_SCHEMA_REF,
-    description="The petId is taken.",
-    examples=[
-        OpenApiExample("Duplicate", value={"detail": "A pet with this petId already exists.", "code": "pet_exists"})
-    ],
+DUPLICATE_RESPONSE = error_response(
+    "The petId is taken.",
+    ("Duplicate", "A pet with this petId already exists.", "pet_exists"),
 )
 PICTURE_EXAMPLE = OpenApiExample(
     "Stored picture",

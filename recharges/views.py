@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.openapi import ERROR_SCHEMA_REF
+from core.openapi import ERROR_SCHEMA_REF, error_response
 from recharges import selectors, services
 from recharges.cache import cached_catalogue
 from recharges.parsers import DecimalJSONParser
@@ -56,9 +56,8 @@ RECHARGES_EXAMPLE = OpenApiExample(
 
 
 def _error(description: str, detail: str, code: str, schema=ERROR_SCHEMA_REF) -> OpenApiResponse:
-    return OpenApiResponse(
-        schema, description=description, examples=[OpenApiExample(code, value={"detail": detail, "code": code})]
-    )
+    """`core.openapi.error_response` with one example, titled by its code."""
+    return error_response(description, (code, detail, code), schema=schema)
 
 
 NOT_FOUND = _error("No company has this company_id.", "No company has this company_id.", "company_not_found")

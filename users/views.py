@@ -5,20 +5,15 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from core.openapi import error_response
 from core.throttling import ScopedThrottle
 from users import selectors, services
 from users.permissions import IsSelfOrStaff
 from users.serializers import UserSerializer
 
-# The shared error schema that core.openapi adds to the components.
-EMAIL_TAKEN_RESPONSE = OpenApiResponse(
-    {"$ref": "#/components/schemas/Error"},
-    description="The e-mail address is taken (compared case-insensitively).",
-    examples=[
-        OpenApiExample(
-            "E-mail taken", value={"detail": "A user with this e-mail address already exists.", "code": "email_taken"}
-        )
-    ],
+EMAIL_TAKEN_RESPONSE = error_response(
+    "The e-mail address is taken (compared case-insensitively).",
+    ("E-mail taken", "A user with this e-mail address already exists.", "email_taken"),
 )
 SIGN_UP_EXAMPLE = OpenApiExample(
     "Sign up",
