@@ -19,6 +19,7 @@ from books.models import BOOKS_MAX_PAGES, MAGIC_CODE_LENGTH, Book, Page
 from books.selectors import BookNotFound, PageNotFound
 from core import images, storage
 from core.errors import ServiceError
+from core.pictures import PICTURE_FIELDS, set_picture_fields
 
 if TYPE_CHECKING:
     from users.models import User
@@ -27,7 +28,6 @@ MAGIC_CODE_ALPHABET = string.ascii_uppercase
 # With 26^8 (about 2 * 10^11) codes, a collision is rare even with millions of
 # books; several in a row mean something else is wrong.
 MAGIC_CODE_ATTEMPTS = 10
-PICTURE_FIELDS = ("picture", "picture_sha256", "picture_width", "picture_height", "picture_bytes")
 BOOK_FIELDS = ("title", "author", "teacher")
 
 
@@ -169,7 +169,7 @@ def page_picture_replace(page: Page, image: images.NormalisedImage) -> Page:
         with transaction.atomic():
             locked = _locked_page(page.pk)
             storage.delete_on_commit(locked.picture.name)
-            _set_picture(locked, name, image)
+            set_picture_fields(locked, name, image)
             locked.save(update_fields=list(PICTURE_FIELDS))
             _touch(locked.book_id)
     except BaseException:
@@ -185,7 +185,7 @@ def page_picture_delete(page: Page) -> Page:
         locked = _locked_page(page.pk)
         if locked.picture:
             storage.delete_on_commit(locked.picture.name)
-            _set_picture(locked, "", None)
+            set_picture_fields(locked, "", None)
             locked.save(update_fields=list(PICTURE_FIELDS))
             _touch(locked.book_id)
     return locked
@@ -210,11 +210,3 @@ def _locked_page(page_id: int) -> Page:
         return Page.objects.select_for_update().select_related("book").get(pk=page_id)
     except Page.DoesNotExist as exc:
         raise PageNotFound() from exc
-
-
-def _set_picture(page: Page, name: str, image: images.NormalisedImage | None) -> None:
-    page.picture.name = name
-    page.picture_sha256 = image.sha256 if image else ""
-    page.picture_width = image.width if image else None
-    page.picture_height = image.height if image else None
-    page.picture_bytes = image.size if image else None

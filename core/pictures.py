@@ -37,7 +37,7 @@ from rest_framework.parsers import MultiPartParser
 
 from core import storage
 from core.errors import NotFound
-from core.images import ACCEPTED_CONTENT_TYPES, RawImageParser
+from core.images import ACCEPTED_CONTENT_TYPES, NormalisedImage, RawImageParser
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,23 @@ PICTURE_CACHE_CONTROL = "public, no-cache"
 
 # An upload is either the image itself as the body or a multipart form with `file`.
 PICTURE_PARSER_CLASSES = [RawImageParser, MultiPartParser]
+
+
+#: The fields of a model that keeps a picture (see `picture_metadata_complete`).
+PICTURE_FIELDS = ("picture", "picture_sha256", "picture_width", "picture_height", "picture_bytes")
+
+
+def set_picture_fields(instance: models.Model, name: str, image: NormalisedImage | None) -> None:
+    """Point `instance`'s picture fields at the stored `name` and what `core.images` measured of it.
+
+    `("", None)` clears them. The caller saves with `update_fields=PICTURE_FIELDS`
+    (plus its own, such as a timestamp).
+    """
+    instance.picture.name = name
+    instance.picture_sha256 = image.sha256 if image else ""
+    instance.picture_width = image.width if image else None
+    instance.picture_height = image.height if image else None
+    instance.picture_bytes = image.size if image else None
 
 
 def picture_metadata_complete(name: str) -> models.CheckConstraint:

@@ -12,11 +12,10 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from core import images, storage
 from core.errors import Conflict
+from core.pictures import PICTURE_FIELDS, set_picture_fields
 from petshop.cache import pet_representations
 from petshop.models import Pet
 from petshop.selectors import PetNotFound
-
-PICTURE_FIELDS = ("picture", "picture_sha256", "picture_width", "picture_height", "picture_bytes")
 
 
 class PetIdTaken(Conflict):
@@ -107,7 +106,7 @@ def pet_picture_replace(pet: Pet, image: images.NormalisedImage) -> Pet:
         with transaction.atomic():
             locked = _locked(pet.pk)
             storage.delete_on_commit(locked.picture.name)
-            _set_picture(locked, name, image)
+            set_picture_fields(locked, name, image)
             locked.save(update_fields=[*PICTURE_FIELDS, "updated_at"])
             pet_representations.invalidate_on_commit(locked.pet_id)
     except BaseException:
@@ -123,7 +122,7 @@ def pet_picture_delete(pet: Pet) -> Pet:
         locked = _locked(pet.pk)
         if locked.picture:
             storage.delete_on_commit(locked.picture.name)
-            _set_picture(locked, "", None)
+            set_picture_fields(locked, "", None)
             locked.save(update_fields=[*PICTURE_FIELDS, "updated_at"])
             pet_representations.invalidate_on_commit(locked.pet_id)
     return locked
@@ -135,11 +134,3 @@ def _locked(pet_id: uuid.UUID) -> Pet:
         return Pet.objects.select_for_update().get(pk=pet_id)
     except Pet.DoesNotExist as exc:
         raise PetNotFound() from exc
-
-
-def _set_picture(pet: Pet, name: str, image: images.NormalisedImage | None) -> None:
-    pet.picture.name = name
-    pet.picture_sha256 = image.sha256 if image else ""
-    pet.picture_width = image.width if image else None
-    pet.picture_height = image.height if image else None
-    pet.picture_bytes = image.size if image else None

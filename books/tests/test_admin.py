@@ -1,19 +1,10 @@
 import pytest
 from django.core.files.storage import default_storage
-from django.test import Client
 
 from books.models import Book
 from books.tests.factories import BookFactory
-from users.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_browser() -> Client:
-    client = Client()
-    client.force_login(User.objects.create_superuser(email="root@example.org", password="x"))
-    return client
 
 
 def inline_management(total: int, initial: int) -> dict:

@@ -153,7 +153,7 @@ def test_a_picture_whose_database_write_fails_leaves_no_file(book, illustrate, m
     def fail(*args, **kwargs):
         raise IntegrityError("refused")
 
-    monkeypatch.setattr(services, "_set_picture", fail)
+    monkeypatch.setattr(services, "set_picture_fields", fail)
 
     with pytest.raises(IntegrityError):
         illustrate(book.pages.get(number=1))

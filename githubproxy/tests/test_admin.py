@@ -1,17 +1,8 @@
 import pytest
-from django.test import Client
 
 from githubproxy.tests.factories import RepositoryFactory, UserFactory
-from users.models import User as Account
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_browser() -> Client:
-    client = Client()
-    client.force_login(Account.objects.create_superuser(email="root@example.org", password="x"))
-    return client
 
 
 def test_user_changelist_searches_logins_and_counts_saved_repositories(admin_browser):

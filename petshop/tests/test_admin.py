@@ -2,21 +2,12 @@ import io
 from pathlib import Path
 
 import pytest
-from django.test import Client
 
 from petshop.models import Pet
 from petshop.tests.factories import PetFactory
 from tests.fixtures.images import jpeg_with_gps
-from users.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_browser() -> Client:
-    client = Client()
-    client.force_login(User.objects.create_superuser(email="root@example.org", password="x"))
-    return client
 
 
 def form_data(pet: Pet | None = None, **changes) -> dict:

@@ -1,20 +1,11 @@
 """The admin: companies with products inline (invalidating the cached catalogue), purchases read-only."""
 
 import pytest
-from django.test import Client
 
 from recharges.models import Company, IdempotencyKey, Product
 from recharges.tests.factories import RechargeFactory
-from users.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_browser() -> Client:
-    client = Client()
-    client.force_login(User.objects.create_superuser(email="root@example.org", password="x"))
-    return client
 
 
 def company_form(company_id: str, products: list[tuple[str, str]], initial: int = 0) -> dict:
