@@ -8,11 +8,7 @@ app, so the tasks under test are defined here, named `core.tests.<name>`.
 
 import copy
 import logging
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -26,6 +22,7 @@ from config.celery import app, configure_logging
 from core.errors import UpstreamError, UpstreamUnavailable
 from core.http import TRANSIENT_ERRORS, HttpClient
 from core.tasks import ReliableTask, longest_unacknowledged_seconds, reliable_task, worst_case_seconds
+from tests.fixtures.settings import django_setup_in_subprocess
 
 CALLS: list[int] = []
 
@@ -213,21 +210,7 @@ def test_celery_settings_hold_their_invariants():
 
 
 def test_settings_refuse_a_soft_limit_not_below_the_hard_limit():
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_TASK_TIME_LIMIT": "60",
-        "CELERY_TASK_SOFT_TIME_LIMIT": "60",
-    }
-    completed = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=Path(__file__).resolve().parents[2],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    completed = django_setup_in_subprocess(CELERY_TASK_TIME_LIMIT="60", CELERY_TASK_SOFT_TIME_LIMIT="60")
 
     assert completed.returncode != 0
     assert "CELERY_TASK_SOFT_TIME_LIMIT" in completed.stderr

@@ -7,12 +7,8 @@ are in test_worker.py.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -26,6 +22,7 @@ from dogs.models import Dog, DogRegistration
 from dogs.tasks import register_dog_task
 from dogs.tests.conftest import PICTURE_PATH, answers, dog_ceo_calls, picture_answer
 from dogs.tests.factories import DogFactory
+from tests.fixtures.settings import django_setup_in_subprocess
 
 pytestmark = pytest.mark.django_db
 
@@ -285,21 +282,8 @@ def _json_response(body: dict) -> Response:
 
 @pytest.mark.parametrize("delay", ["-1", "240"])
 def test_settings_refuse_a_delay_that_does_not_fit_the_tasks_soft_time_limit(delay):
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_TASK_SOFT_TIME_LIMIT": "240",
-        "CELERY_TASK_TIME_LIMIT": "300",
-        "DOGS_REGISTRATION_DELAY_SECONDS": delay,
-    }
-    completed = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=Path(__file__).resolve().parents[2],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    completed = django_setup_in_subprocess(
+        CELERY_TASK_SOFT_TIME_LIMIT="240", CELERY_TASK_TIME_LIMIT="300", DOGS_REGISTRATION_DELAY_SECONDS=delay
     )
 
     assert completed.returncode != 0
