@@ -13,9 +13,21 @@ it, whatever the interleaving:
 - a reader stamps what it builds with the tokens it read *before* reading the
   database, so a value built from rows that a concurrent write then changed
   carries the old token and is never used;
-- a missing token (never set, expired or evicted) is created by the reader
-  with `add` before it builds, and a value is only stored under a token that
-  already existed, so losing a token can only cause misses, never a stale hit.
+- a missing global or namespace token (never set, expired or evicted) is
+  created by the reader with `add` before it builds, and a value is only
+  stored under a token that already existed, so losing a token can only cause
+  misses, never a stale hit;
+- a missing item token (an item read for the first time) is created after the
+  build instead, in one atomic step with storing the value, and only if no
+  token appeared meanwhile (with Redis, one script; elsewhere `add`, then the
+  value if the `add` won). A write invalidates after it commits: if it
+  committed after the reader read the database, its token is either there
+  before the store (which is then refused) or replaces the reader's token
+  after it (so the value is never used).
+
+The second form saves a Redis round trip on every first read of an item; it
+is shaped by a benchmark (bench/README.md, "Pets": ids spread uniformly over
+100,000 pets, where nearly every read is a first read).
 
 Values expire after `timeout` seconds. What this does not cover: a write whose
 invalidation cannot reach the cache (an outage between the commit and the
@@ -24,12 +36,16 @@ that bypass the owning app's services must invalidate for themselves.
 """
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from redis.commands.core import Script
+
+logger = logging.getLogger(__name__)
 
 # Replaced when the whole database is (a restored dump): every namespace's values go.
 GLOBAL_STAMP_KEY = "vc:stamp"
@@ -39,6 +55,20 @@ GLOBAL_STAMP_TIMEOUT = 30 * 24 * 3600
 
 def _new_token() -> str:
     return uuid.uuid4().hex
+
+
+# SET the item's token only if it is missing, and then the value stamped with it;
+# one round trip, atomic (KEYS: token, value; ARGV: token, its timeout, value, its timeout).
+STORE_UNDER_NEW_TOKEN = Script(
+    None,
+    b"""
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+    redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+    return 1
+end
+return 0
+""",
+)
 
 
 class VersionedCache:
@@ -85,6 +115,16 @@ class VersionedCache:
         stored = found.get(value_key)
         if isinstance(stored, tuple) and None not in stamps and stored[:-1] == stamps:
             return stored[-1]
+        global_token, namespace_token, item_token = stamps
+        if item_token is None and global_token is not None and namespace_token is not None:
+            # The item's first read: build, then create its token and store the value in one step.
+            value = build()
+            if value is not None:
+                token = _new_token()
+                _store_under_new_token(
+                    token_keys[-1], token, 2 * timeout, value_key, (*stamps[:-1], token, value), timeout
+                )
+            return value
         stamps = tuple(
             self._ensure_token(key, token, GLOBAL_STAMP_TIMEOUT if key == GLOBAL_STAMP_KEY else 2 * timeout)
             for key, token in zip(token_keys, stamps, strict=True)
@@ -120,6 +160,28 @@ class VersionedCache:
             return token
         token = _new_token()
         return token if cache.add(key, token, timeout) else None
+
+
+def _store_under_new_token(
+    token_key: str, token: str, token_timeout: int, value_key: str, value: Any, timeout: int
+) -> None:
+    """Set `token_key` to `token` if it is missing and, only then, `value_key` to `value`."""
+    get_client = getattr(getattr(cache, "client", None), "get_client", None)
+    if get_client is None:
+        # Any other backend: the same, in two round trips (add() is atomic everywhere).
+        if cache.add(token_key, token, token_timeout):
+            cache.set(value_key, value, timeout)
+        return
+    try:
+        # django-redis: one script, with keys and values made as django-redis makes them.
+        encode = cache.client.encode
+        STORE_UNDER_NEW_TOKEN(
+            keys=[cache.make_key(token_key), cache.make_key(value_key)],
+            args=[encode(token), token_timeout, encode(value), timeout],
+            client=get_client(write=True),
+        )
+    except Exception as exc:  # noqa: BLE001 - a cache outage costs a miss, never the request
+        logger.warning("cached value not stored: %s", exc)
 
 
 def invalidate_everything() -> None:

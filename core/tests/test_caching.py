@@ -104,6 +104,37 @@ def test_a_token_created_concurrently_by_another_reader_skips_storing(versioned,
     assert build.calls == 2
 
 
+def test_a_write_during_an_items_first_read_refuses_its_store(versioned):
+    versioned.get_or_build("other", Builder())  # the global and namespace tokens exist; "a"'s does not
+    build = Builder()
+
+    def first_build_racing_a_write():
+        value = build()
+        build.value = "v2"
+        versioned.invalidate("a")  # commits and invalidates before the reader stores
+        return value
+
+    assert versioned.get_or_build("a", first_build_racing_a_write) == "v1"
+    assert versioned.get_or_build("a", build) == "v2"
+    assert versioned.get_or_build("a", build) == "v2"
+    assert build.calls == 2
+
+
+@pytest.mark.skipif(not hasattr(cache, "client"), reason="the one-round-trip store is django-redis's")
+def test_an_items_first_read_stores_its_token_and_value_in_one_script(versioned, monkeypatch):
+    versioned.get_or_build("other", Builder())
+    build = Builder()
+
+    def no_separate_round_trip(*args, **kwargs):
+        raise AssertionError("the token and the value are stored by one script")
+
+    monkeypatch.setattr(cache, "add", no_separate_round_trip)
+    monkeypatch.setattr(cache, "set", no_separate_round_trip)
+    assert versioned.get_or_build("a", build) == "v1"
+    assert versioned.get_or_build("a", build) == "v1"
+    assert build.calls == 1
+
+
 def test_none_and_exceptions_are_not_stored(versioned):
     build = Builder(None)
     assert versioned.get_or_build("a", build) is None
