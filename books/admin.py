@@ -3,6 +3,7 @@
 Writes go through books.services where they have rules of their own: a new
 book gets its magic code there (with the collision retry), and deleting books
 or pages removes their pictures from storage once the deletion has committed.
+Every change drops the book's cached body (books.cache) once it has committed.
 """
 
 from django.contrib import admin
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils.html import format_html
 
 from books import services
+from books.cache import book_representations
 from books.models import BOOKS_MAX_PAGES, Book, Page
 from books.serializers import picture_path
 from core import storage
@@ -64,7 +66,9 @@ class BookAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save()
+            with transaction.atomic():
+                obj.save()
+                book_representations.invalidate_on_commit(obj.magic_code)
             return
         if obj.creator_id is None:
             obj.creator = request.user
@@ -78,6 +82,7 @@ class BookAdmin(admin.ModelAdmin):
                 if page.pk and page.picture:
                     storage.delete_on_commit(page.picture.name)
             super().save_formset(request, form, formset, change)
+            book_representations.invalidate_on_commit(form.instance.magic_code)
 
     def delete_model(self, request, obj):
         services.book_delete(obj)

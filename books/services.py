@@ -4,7 +4,8 @@ Every write runs in one transaction: a book is created, replaced or deleted
 with all of its pages or not at all. Picture files live in the default storage
 and are never left behind: a new file is removed again when its database write
 fails, and a replaced or deleted file is removed only after the transaction
-that stopped referring to it has committed.
+that stopped referring to it has committed. Every change to a book or its
+pages drops its cached body (books.cache) once it has committed.
 """
 
 import secrets
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from books.cache import book_representations
 from books.models import BOOKS_MAX_PAGES, MAGIC_CODE_LENGTH, Book, Page
 from books.selectors import BookNotFound, PageNotFound
 from core import images, storage
@@ -109,6 +111,7 @@ def book_update(book: Book, *, pages: list[Mapping[str, Any]] | None = None, **c
         locked.save(update_fields=[*changes, "updated_at"])
         if pages is not None:
             _replace_pages(locked, pages)
+        book_representations.invalidate_on_commit(locked.magic_code)
     return locked
 
 
@@ -140,6 +143,8 @@ def book_delete_many(book_ids: Iterable[int]) -> int:
         ids = list(Book.objects.select_for_update().filter(pk__in=list(book_ids)).values_list("pk", flat=True))
         pages = Page.objects.select_for_update().filter(book__in=ids)
         pictures = [name for name in pages.values_list("picture", flat=True) if name]
+        for code in Book.objects.filter(pk__in=ids).values_list("magic_code", flat=True):
+            book_representations.invalidate_on_commit(code)
         deleted = Book.objects.filter(pk__in=ids).delete()[1].get(Book._meta.label, 0)
         for name in pictures:
             storage.delete_on_commit(name)
@@ -171,7 +176,7 @@ def page_picture_replace(page: Page, image: images.NormalisedImage) -> Page:
             storage.delete_on_commit(locked.picture.name)
             set_picture_fields(locked, name, image)
             locked.save(update_fields=list(PICTURE_FIELDS))
-            _touch(locked.book_id)
+            _touch(locked)
     except BaseException:
         # The row was never updated, so nothing refers to the new file.
         storage.delete_quietly(name)
@@ -187,13 +192,14 @@ def page_picture_delete(page: Page) -> Page:
             storage.delete_on_commit(locked.picture.name)
             set_picture_fields(locked, "", None)
             locked.save(update_fields=list(PICTURE_FIELDS))
-            _touch(locked.book_id)
+            _touch(locked)
     return locked
 
 
-def _touch(book_id: int) -> None:
-    # A page's picture is part of the book: its updated_at moves.
-    Book.objects.filter(pk=book_id).update(updated_at=timezone.now())
+def _touch(page: Page) -> None:
+    # A page's picture is part of the book: its updated_at moves, its cached body goes.
+    Book.objects.filter(pk=page.book_id).update(updated_at=timezone.now())
+    book_representations.invalidate_on_commit(page.book.magic_code)
 
 
 def _locked(book_id: int) -> Book:

@@ -13,14 +13,18 @@ import time
 from django.core.cache import cache
 from rest_framework.settings import api_settings
 
-from core.throttling import FixedWindowThrottle, parse_rate
+from core.throttling import FixedWindowThrottle, parse_rate, prefetched_cache
+
+# The request attribute that names the count's key when a throttle's round trip prefetched it.
+PREFETCHED_KEY_ATTRIBUTE = "unknown_code_count_key"
 
 
 class UnknownCodeThrottle(FixedWindowThrottle):
     """Refuses a client's code lookups after too many unknown codes; a request itself costs nothing.
 
     The count grows by `record_unknown_code`, called when a lookup found no
-    book; reading it is one cache round trip. A cache outage allows requests,
+    book; reading it costs no round trip of its own when the view prefetches
+    it (`keys_to_prefetch`), one otherwise. A cache outage allows requests,
     as the other throttles do.
     """
 
@@ -40,12 +44,31 @@ class UnknownCodeThrottle(FixedWindowThrottle):
     def _key(self, request, view, window: int) -> str:
         return f"throttle:{self.scope}:{self.get_client_key(request, view)}:{window}"
 
+    def keys_to_prefetch(self, request, view) -> list[str]:
+        """The count's cache key, for a view's `cache_keys_to_prefetch` (core.throttling.PrefetchesCacheKeys).
+
+        The first throttle's round trip then reads the count, and
+        `allow_request` takes it from there instead of reading the cache again.
+        """
+        window = self._window()
+        if window is None:
+            return []
+        key = self._key(request, view, window[2])
+        setattr(request, PREFETCHED_KEY_ATTRIBUTE, key)
+        return [key]
+
     def allow_request(self, request, view) -> bool:
         window = self._window()
         if window is None:
             return True
         limit, _period, number = window
-        return (cache.get(self._key(request, view, number)) or 0) < limit
+        key = self._key(request, view, number)
+        found = prefetched_cache(request)
+        if found is not None and getattr(request, PREFETCHED_KEY_ATTRIBUTE, None) == key:
+            count = found.get(key)  # absent: no unknown code yet in this window
+        else:
+            count = cache.get(key)
+        return (count or 0) < limit
 
     def record_unknown_code(self, request, view) -> None:
         """Count one answer that no book has the requested code."""

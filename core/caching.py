@@ -43,7 +43,9 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 from redis.commands.core import Script
+from rest_framework.request import Request
 
 logger = logging.getLogger(__name__)
 
@@ -187,3 +189,27 @@ def _store_under_new_token(
 def invalidate_everything() -> None:
     """Stop using every versioned cached value (after the whole database was replaced)."""
     cache.set(GLOBAL_STAMP_KEY, _new_token(), GLOBAL_STAMP_TIMEOUT)
+
+
+# --- Rendered bodies: what a cached detail route keeps -------------------------------
+
+
+def request_variant(request: Request) -> str:
+    """What besides the row a rendered body depends on: scheme and host, and the accepted media type.
+
+    Absolute URLs in the body (pictures) name the host; the media type may
+    ask for indentation. Needs DRF's content negotiation to have run.
+    """
+    return f"{request.scheme}://{request.get_host()} {request.accepted_media_type}"
+
+
+def rendered_body(request: Request, data: Any, renderer_context: dict) -> bytes:
+    """`data` as the negotiated renderer writes it: the bytes DRF's `Response` would carry."""
+    return request.accepted_renderer.render(data, request.accepted_media_type, renderer_context)
+
+
+def body_response(request: Request, body: bytes) -> HttpResponse:
+    """A 200 with a rendered body, carrying what DRF's `Response` would: the renderer's media type and charset."""
+    renderer = request.accepted_renderer
+    content_type = f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
+    return HttpResponse(body, content_type=content_type)

@@ -22,19 +22,16 @@ from django.conf import settings
 from django.http import HttpResponse
 from rest_framework.request import Request
 
-from core.caching import VersionedCache
+from core.caching import VersionedCache, body_response, rendered_body, request_variant
 from core.throttling import prefetched_cache
 
 # petshop's own setting: how long a rendered pet is kept; 0 turns the cache off.
 pet_representations = VersionedCache("petshop.pet", timeout=lambda: settings.PET_CACHE_SECONDS)
 
-
-def variant_of(request: Request) -> str:
-    """What besides the pet a cached body depends on: scheme and host, and the accepted media type.
-
-    Needs DRF's content negotiation to have run (`accepted_media_type`).
-    """
-    return f"{request.scheme}://{request.get_host()} {request.accepted_media_type}"
+# What besides the pet a cached body depends on (core.caching.request_variant).
+variant_of = request_variant
+# The negotiated renderer's bytes for `data` (core.caching.rendered_body).
+render = rendered_body
 
 
 def keys(pet_id: uuid.UUID, variant: str) -> list[str]:
@@ -46,15 +43,7 @@ def pet_response(request: Request, pet_id: uuid.UUID, variant: str, render: Call
     """The pet's rendered body from the cache, or `render()`'s (stored for the next read).
 
     `render` reads the database and may raise (404 for an unknown pet); then
-    nothing is stored. The response carries what DRF's `Response` would: the
-    body, and the renderer's media type without the Accept header's parameters.
+    nothing is stored.
     """
     body = pet_representations.get_or_build(pet_id.hex, render, variant, found=prefetched_cache(request))
-    renderer = request.accepted_renderer
-    content_type = f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
-    return HttpResponse(body, content_type=content_type)
-
-
-def render(request: Request, data, renderer_context: dict) -> bytes:
-    """`data` as the negotiated renderer writes it: the bytes DRF's `Response` would carry."""
-    return request.accepted_renderer.render(data, request.accepted_media_type, renderer_context)
+    return body_response(request, body)

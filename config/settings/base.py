@@ -398,6 +398,9 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["books_lookup"] = BOOKS_LOOKUP_RATE
 # 100,000 books takes about 2.4 years per client.
 BOOKS_UNKNOWN_CODE_RATE = env("BOOKS_UNKNOWN_CODE_RATE", default="100/hour")
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["books_unknown_code"] = BOOKS_UNKNOWN_CODE_RATE
+# How long `GET /api/books/{magic_code}` keeps a book's rendered body (books.cache);
+# 0 turns the cache off.
+BOOKS_CACHE_SECONDS = env.int("BOOKS_CACHE_SECONDS", default=300)
 
 # --- Dogs -------------------------------------------------------------------
 
