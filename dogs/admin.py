@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 
+from dogs import cache as dog_cache
 from dogs import services
 from dogs.models import Dog, DogRegistration, StoredFile
 
@@ -18,6 +19,23 @@ class DogAdmin(admin.ModelAdmin):
     fields = ("name", "picture", "is_adopted", "owner", *readonly_fields)
     list_select_related = ("owner",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    # Every change drops the cached bodies of the names it touches (dogs.cache) once it commits.
+    def save_model(self, request: HttpRequest, obj: Dog, form, change: bool) -> None:
+        with transaction.atomic():
+            names = [obj.name, *([form.initial["name"]] if change and "name" in form.initial else [])]
+            super().save_model(request, obj, form, change)
+            dog_cache.invalidate_on_commit(names)
+
+    def delete_model(self, request: HttpRequest, obj: Dog) -> None:
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            dog_cache.invalidate_on_commit([obj.name])
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        with transaction.atomic():
+            dog_cache.invalidate_on_commit(queryset.values_list("name", flat=True))
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(DogRegistration)

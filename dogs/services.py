@@ -28,6 +28,7 @@ from core.errors import Conflict, NotFound, PayloadTooLarge, ServiceError
 from core.tasks import worst_case_seconds
 
 # dogs.tasks imports this module too; each uses the other only inside functions.
+from dogs import cache as dog_cache
 from dogs import clients, tasks
 from dogs.models import Dog, DogRegistration, StoredFile
 from dogs.selectors import DogNotFound
@@ -146,6 +147,7 @@ def dog_registration_run(registration_id: str | uuid.UUID) -> dict[str, Any]:
                     )
             except IntegrityError as exc:
                 raise DogNameTakenMeanwhile(DogNameTakenMeanwhile.default_detail) from exc
+        # No cache invalidation: a name without a dog has no cached body (a 404 is never cached).
         result = dog_as_json(dog)
         registration.status = DogRegistration.Status.SUCCEEDED
         registration.result = result
@@ -181,11 +183,13 @@ def dog_update(dog: Dog, **changes: Any) -> Dog:
     changes = {field: value for field, value in changes.items() if field in {"name", "is_adopted", "owner"}}
     if "name" in changes and changes["name"] != dog.name and Dog.objects.filter(name=changes["name"]).exists():
         raise DogNameTaken()
+    old_name = dog.name
     for field, value in changes.items():
         setattr(dog, field, value)
     try:
         with transaction.atomic():
             updated = Dog.objects.filter(pk=dog.pk).update(**changes) if changes else 1
+            dog_cache.invalidate_on_commit([old_name, dog.name])
     except IntegrityError as exc:
         raise DogNameTaken() from exc
     if not updated:
@@ -195,7 +199,9 @@ def dog_update(dog: Dog, **changes: Any) -> Dog:
 
 def dog_delete(dog: Dog) -> None:
     """Delete a dog (its registration stays, for the task's state)."""
-    Dog.objects.filter(pk=dog.pk).delete()
+    with transaction.atomic():
+        Dog.objects.filter(pk=dog.pk).delete()
+        dog_cache.invalidate_on_commit([dog.name])
 
 
 def dog_picture_send(dog_id: int) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -16,7 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import pictures, storage
+from core.caching import rendered_body, request_variant
 from core.openapi import error_response
+from dogs import cache as dog_cache
 from dogs import selectors, services
 from dogs.models import Dog
 from dogs.permissions import IsOwnerOrStaff
@@ -118,8 +121,30 @@ class DogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         examples=[DOG_RESPONSE_EXAMPLE],
         auth=[],
     )
-    def retrieve(self, request: Request, name: str) -> Response:
-        return Response(self.get_serializer(self.get_object()).data)
+    def retrieve(self, request: Request, name: str) -> HttpResponse:
+        """The dog's rendered body, from dogs.cache when it is there.
+
+        Benchmark-shaped (bench/README.md, "Dogs"), as the pet route is: the
+        body is cached as bytes and served past DRF's `Response`; a hit reads
+        neither the database nor the serializer. Reading is public, so a hit
+        needs no object permission check. Every other action answers the usual way.
+        """
+        return dog_cache.dog_response(request, name, self._cache_variant, self._render_dog)
+
+    def cache_keys_to_prefetch(self, request: Request) -> list[str]:
+        """core.throttling.PrefetchesCacheKeys: the throttle's round trip also fetches a cached dog."""
+        if self.action != "retrieve":
+            return []
+        return dog_cache.keys(self.kwargs["name"], self._cache_variant)
+
+    @cached_property
+    def _cache_variant(self) -> str:
+        # Asked twice per read (the throttle's prefetch, then retrieve): built once.
+        return request_variant(self.request)
+
+    def _render_dog(self) -> bytes:
+        data = self.get_serializer(self.get_object()).data
+        return rendered_body(self.request, data, self.get_renderer_context())
 
     @extend_schema(
         operation_id="dogs_register",

@@ -410,6 +410,8 @@ BOOKS_CACHE_SECONDS = env.int("BOOKS_CACHE_SECONDS", default=300)
 # timeouts; the task makes no in-request retries). The visibility timeout above
 # is derived from the limits, so it stays above the delay too.
 DOGS_REGISTRATION_DELAY_SECONDS = env.float("DOGS_REGISTRATION_DELAY_SECONDS", default=0)
+# How long `GET /api/dogs/{name}` keeps a dog's rendered body (dogs.cache); 0 turns the cache off.
+DOGS_CACHE_SECONDS = env.int("DOGS_CACHE_SECONDS", default=300)
 _dogs_attempt_seconds = DOGS_REGISTRATION_DELAY_SECONDS + OUTBOUND_CONNECT_TIMEOUT + OUTBOUND_READ_TIMEOUT
 if DOGS_REGISTRATION_DELAY_SECONDS < 0 or _dogs_attempt_seconds >= CELERY_TASK_SOFT_TIME_LIMIT:
     from django.core.exceptions import ImproperlyConfigured
