@@ -19,6 +19,7 @@ Each app's `bench/<app>/bench.py` seeds its own scratch database, writes its
 request files and names its applications; `compare_routes` does the rest.
 """
 
+import argparse
 import contextlib
 import http.client
 import itertools
@@ -69,6 +70,14 @@ CONFIGURATION_PREFIXES = (
     "BOOKS_",
 )
 CONFIGURATION_NAMES = {"NUM_PROXIES", "LOG_LEVEL", "FORWARDED_ALLOW_IPS", "USE_S3", "MEDIA_ROOT"}
+
+
+def argument_parser(doc: str, redis: str = DEFAULT_REDIS, rounds: int = 16, seconds: int = 4):
+    """An app benchmark's command line: its docstring's first paragraph, and the arguments every benchmark takes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    add_common_arguments(parser, rounds, seconds)
+    parser.set_defaults(redis=redis)
+    return parser
 
 
 def add_common_arguments(parser, rounds: int = 16, seconds: int = 4) -> None:
@@ -239,6 +248,25 @@ class Application:
     url: str
     is_baseline: bool = False
     has_target: bool = False
+
+
+def start_applications(
+    servers: contextlib.ExitStack,
+    applications: Sequence[tuple[str, str, dict]],
+    probe: str,
+    baseline: str,
+    target: str,
+) -> list[Application]:
+    """Start (label, WSGI app, environment) each under `gunicorn` in `servers`; `baseline` and `target` are labels."""
+    return [
+        Application(
+            label,
+            servers.enter_context(gunicorn(app, env, probe)),
+            is_baseline=label == baseline,
+            has_target=label == target,
+        )
+        for label, app, env in applications
+    ]
 
 
 def compare_routes(

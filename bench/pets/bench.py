@@ -23,7 +23,6 @@ an export of a commit (`git archive`), or a worker recycled mid-run may load
 someone's half-edited file.
 """
 
-import argparse
 import collections
 import contextlib
 import csv
@@ -48,8 +47,7 @@ BREEDS = ["Labrador Retriever", "Beagle", "Rottweiler", "French Bulldog", "Bulld
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    harness.add_common_arguments(parser)
+    parser = harness.argument_parser(__doc__)
     parser.add_argument("--seed-rows", type=int, default=100_000, help="pets in the database for the route")
     parser.add_argument("--zipf-s", type=float, default=1.0, help="exponent of the skewed distribution of ids")
     parser.add_argument("--sequence-length", type=int, default=300_000, help="ids per generated sequence")
@@ -107,15 +105,13 @@ def bench_route(args) -> None:
                 service_rounds[workload.name].append((started, args.seconds, workload.offset, load.completed))
 
         with contextlib.ExitStack() as servers:
-            applications = [
-                Application(
-                    label,
-                    servers.enter_context(harness.gunicorn(app, {**env, **extra_env}, f"/pet/{DUKE}")),
-                    is_baseline=label == RAW,
-                    has_target=label == SERVICE,
-                )
-                for label, app, extra_env in ROUTE_APPLICATIONS
-            ]
+            applications = harness.start_applications(
+                servers,
+                [(label, app, {**env, **extra_env}) for label, app, extra_env in ROUTE_APPLICATIONS],
+                f"/pet/{DUKE}",
+                baseline=RAW,
+                target=SERVICE,
+            )
             runs = harness.compare_routes(
                 applications, workloads, args.rounds, args.seconds, args.connections, after_round=record_service_round
             )

@@ -6,39 +6,27 @@ body as the service, with nothing else: no framework, no middleware, no auth,
 no throttling, no validation beyond the path pattern.
 """
 
-import json
-import os
 import re
-import threading
 
-import psycopg2
+from bench import raw
 
 PATH = re.compile(r"/pet/([0-9a-f]{32})/?")
 QUERY = "SELECT id, name, owner, breed, birth_year, picture, created_at, updated_at FROM petshop_pet WHERE id = %s"
-_local = threading.local()
-
-
-def _connection():
-    connection = getattr(_local, "connection", None)
-    if connection is None:
-        connection = _local.connection = psycopg2.connect(os.environ["BENCH_RAW_DSN"])
-        connection.autocommit = True
-    return connection
 
 
 def application(environ, start_response):
     match = PATH.fullmatch(environ["PATH_INFO"])
     row = None
     if match:
-        with _connection().cursor() as cursor:
+        with raw.connection().cursor() as cursor:
             cursor.execute(QUERY, (match[1],))
             row = cursor.fetchone()
     if row is None:
-        return _respond(start_response, "404 Not Found", {"detail": "Not found.", "code": "not_found"})
+        return raw.respond(start_response, "404 Not Found", {"detail": "Not found.", "code": "not_found"})
     pet_id, name, owner, breed, birth_year, picture, created_at, updated_at = row
     pet_id = pet_id.replace("-", "")
     host = environ.get("HTTP_HOST", "localhost")
-    return _respond(
+    return raw.respond(
         start_response,
         "200 OK",
         {
@@ -52,9 +40,3 @@ def application(environ, start_response):
             "updated_at": updated_at.isoformat().replace("+00:00", "Z"),
         },
     )
-
-
-def _respond(start_response, status: str, body: dict):
-    content = json.dumps(body, separators=(",", ":")).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(content)))])
-    return [content]
