@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 
 from books.models import Book, Page
 from core.errors import NotFound
+from core.queries import RowByKey, RowsByKey
 
 if TYPE_CHECKING:
     from users.models import User
@@ -25,15 +26,28 @@ def normalise_magic_code(code: str) -> str:
 
 
 def _with_pages(queryset: QuerySet[Book]) -> QuerySet[Book]:
-    return queryset.prefetch_related(Prefetch("pages", queryset=Page.objects.order_by("number")))
+    """Each book with its pages in order as `ordered_pages` (a list), which BookSerializer reads."""
+    return queryset.prefetch_related(Prefetch("pages", queryset=Page.objects.order_by("number"), to_attr=ORDERED_PAGES))
+
+
+# What `_with_pages` and `book_get` set on a book: its pages, in order.
+ORDERED_PAGES = "ordered_pages"
+# Benchmark-shaped (core.queries): `GET /api/books/{magic_code}` reads books at high rates.
+_book_by_code = RowByKey(Book, "magic_code")
+_pages_of_book = RowsByKey(Page, "book", order_by=("number",))
 
 
 def book_get(magic_code: str) -> Book:
-    """The book with this magic code (any case), its pages prefetched in order; BookNotFound (404) otherwise."""
-    try:
-        return _with_pages(Book.objects.all()).get(magic_code=normalise_magic_code(magic_code))
-    except Book.DoesNotExist as exc:
-        raise BookNotFound() from exc
+    """The book with this magic code (any case), its pages in order as `ordered_pages`; BookNotFound (404) otherwise.
+
+    The same as `_with_pages(Book.objects.all()).get(...)`, in two queries
+    compiled once (core.queries) instead of on every call.
+    """
+    book = _book_by_code.get(normalise_magic_code(magic_code))
+    if book is None:
+        raise BookNotFound()
+    setattr(book, ORDERED_PAGES, _pages_of_book.all(book.pk))
+    return book
 
 
 def book_list_of(user: "User") -> QuerySet[Book]:

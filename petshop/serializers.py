@@ -2,13 +2,13 @@
 
 import uuid
 
-from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializers import check_written_out, datetime_representation
 from petshop import validators
 from petshop.models import Pet
 
@@ -109,8 +109,8 @@ class PetSerializer(serializers.Serializer):
             "raca": instance.breed,
             "data_nascimento": None if birth_year is None else str(birth_year),
             "picture_url": self.get_picture_url(instance),
-            "created_at": _datetime_representation(instance.created_at),
-            "updated_at": _datetime_representation(instance.updated_at),
+            "created_at": datetime_representation(instance.created_at),
+            "updated_at": datetime_representation(instance.updated_at),
         }
 
     def validate(self, attrs):
@@ -122,16 +122,9 @@ class PetSerializer(serializers.Serializer):
         return attrs
 
 
-def _datetime_representation(value):
-    return None if value is None else _DATETIME_FIELD.to_representation(value)
-
-
-# Unbound and without options, as `created_at` and `updated_at` are declared:
-# the settings' format and the current time zone, read on each call.
-_DATETIME_FIELD = serializers.DateTimeField(read_only=True)
-_WRITTEN_OUT = ("petId", "nome_pet", "dono", "raca", "data_nascimento", "picture_url", "created_at", "updated_at")
-if tuple(PetSerializer._declared_fields) != _WRITTEN_OUT:
-    raise ImproperlyConfigured("PetSerializer.to_representation must write out exactly the declared fields.")
+check_written_out(
+    PetSerializer, ("petId", "nome_pet", "dono", "raca", "data_nascimento", "picture_url", "created_at", "updated_at")
+)
 
 
 class PetReplaceSerializer(PetSerializer):
