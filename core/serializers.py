@@ -24,8 +24,13 @@ def datetime_representation(value):
 
 
 def check_written_out(serializer_class: type[serializers.Serializer], written_out: tuple[str, ...]) -> None:
-    """Refuse (at import) a serializer whose written-out read path no longer names exactly its declared fields."""
-    if tuple(serializer_class._declared_fields) != written_out:
+    """Refuse (at import) a serializer whose written-out read path no longer names exactly its declared fields.
+
+    A ModelSerializer's fields are its `Meta.fields`; any other serializer's, those its class declares.
+    """
+    meta = getattr(serializer_class, "Meta", None)
+    fields = tuple(meta.fields) if meta is not None else tuple(serializer_class._declared_fields)
+    if fields != written_out:
         raise ImproperlyConfigured(
             f"{serializer_class.__name__}.to_representation must write out exactly the declared fields."
         )

@@ -24,6 +24,7 @@ from dogs import selectors, services
 from dogs.models import Dog
 from dogs.permissions import IsOwnerOrStaff
 from dogs.serializers import (
+    DogNameSerializer,
     DogRegistrationAcceptedSerializer,
     DogRegistrationRequestSerializer,
     DogSerializer,
@@ -175,7 +176,7 @@ class DogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ],
     )
     def register(self, request: Request, name: str) -> Response:
-        name_check = DogSerializer(data={"name": name}, partial=True)
+        name_check = DogNameSerializer(data={"name": name})
         name_check.is_valid(raise_exception=True)
         # No body at all reads as {}; a body must be a JSON object (null, a list: 400).
         body = DogRegistrationRequestSerializer(data=request.data)
