@@ -68,8 +68,21 @@ CONFIGURATION_PREFIXES = (
     "GITHUB_",
     "RECHARGES_",
     "BOOKS_",
+    "JWT_",
+    "UPLOAD_",
+    "OUTBOUND_",
+    "AWS_",
 )
-CONFIGURATION_NAMES = {"NUM_PROXIES", "LOG_LEVEL", "FORWARDED_ALLOW_IPS", "USE_S3", "MEDIA_ROOT"}
+CONFIGURATION_NAMES = {
+    "NUM_PROXIES",
+    "LOG_LEVEL",
+    "FORWARDED_ALLOW_IPS",
+    "USE_S3",
+    "MEDIA_ROOT",
+    "MEDIA_URL",
+    "STATIC_ROOT",
+    "MAX_REQUEST_BODY_BYTES",
+}
 
 
 def argument_parser(doc: str, redis: str = DEFAULT_REDIS, rounds: int = 16, seconds: int = 4):
