@@ -140,10 +140,11 @@ def book_delete_many(book_ids: Iterable[int]) -> int:
     """Delete several books (the admin's bulk action) with their pages and pictures; returns the book count."""
     with transaction.atomic():
         # Locked first, so that a picture upload running now finishes before or waits and finds no page.
-        ids = list(Book.objects.select_for_update().filter(pk__in=list(book_ids)).values_list("pk", flat=True))
+        locked = list(Book.objects.select_for_update().filter(pk__in=list(book_ids)).values_list("pk", "magic_code"))
+        ids = [pk for pk, _code in locked]
         pages = Page.objects.select_for_update().filter(book__in=ids)
         pictures = [name for name in pages.values_list("picture", flat=True) if name]
-        for code in Book.objects.filter(pk__in=ids).values_list("magic_code", flat=True):
+        for _pk, code in locked:
             book_representations.invalidate_on_commit(code)
         deleted = Book.objects.filter(pk__in=ids).delete()[1].get(Book._meta.label, 0)
         for name in pictures:

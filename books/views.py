@@ -9,7 +9,6 @@ the unknown codes among them.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -18,8 +17,8 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from books import cache as book_cache
 from books import selectors, services
+from books.cache import book_representations
 from books.models import BOOKS_MAX_PAGES, Book, Page
 from books.permissions import IsCreatorOrStaffForChanges
 from books.serializers import (
@@ -31,7 +30,7 @@ from books.serializers import (
 )
 from books.throttling import UnknownCodeThrottle
 from core import pictures
-from core.caching import rendered_body, request_variant
+from core.caching import CachedRetrieveMixin
 from core.errors import NotFound
 from core.openapi import error_response
 from core.throttling import ScopedThrottle
@@ -145,10 +144,14 @@ class MagicCodeThrottling:
         return [*throttles, ScopedThrottle(), UnknownCodeThrottle()]
 
     def cache_keys_to_prefetch(self, request) -> "list[str]":
-        """core.throttling.PrefetchesCacheKeys: the first throttle's round trip also reads the unknown-code count."""
+        """core.throttling.PrefetchesCacheKeys: the first throttle's round trip also reads the unknown-code count.
+
+        Besides the keys of the next class in the viewset's order, if it has any (a cached retrieve's).
+        """
+        keys = getattr(super(), "cache_keys_to_prefetch", lambda request: [])(request)
         if getattr(self, "action", None) in self.unthrottled_actions:
-            return []
-        return UnknownCodeThrottle().keys_to_prefetch(request, self)
+            return keys
+        return [*keys, *UnknownCodeThrottle().keys_to_prefetch(request, self)]
 
     @contextmanager
     def count_unknown_code(self) -> Iterator[None]:
@@ -162,12 +165,14 @@ class MagicCodeThrottling:
 
 class BookViewSet(
     MagicCodeThrottling,
+    CachedRetrieveMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
     """Books: create with pages, read by magic code, replace, update, delete; list one's own."""
 
     serializer_class = BookSerializer
+    representations = book_representations
     queryset = Book.objects.none()  # the actions read through books.selectors
     lookup_field = "magic_code"
     lookup_value_regex = MAGIC_CODE_REGEX
@@ -237,31 +242,11 @@ class BookViewSet(
         auth=[],
     )
     def retrieve(self, request, *args, **kwargs):
-        """The book's rendered body, from books.cache when it is there.
+        """The book's rendered body, from books.cache when it is there (core.caching.CachedRetrieveMixin)."""
+        return super().retrieve(request, *args, **kwargs)
 
-        Benchmark-shaped (bench/README.md, "Books"), as the pet route is: the
-        body is cached as bytes and served past DRF's `Response`; a hit reads
-        neither the database nor the serializer. Reading is public, so a hit
-        needs no object permission check. Every other action answers the usual way.
-        """
-        code = selectors.normalise_magic_code(self.kwargs[self.lookup_field])
-        return book_cache.book_response(request, code, self._cache_variant, self._render_book)
-
-    def cache_keys_to_prefetch(self, request) -> "list[str]":
-        keys = super().cache_keys_to_prefetch(request)
-        if self.action == "retrieve":
-            code = selectors.normalise_magic_code(self.kwargs[self.lookup_field])
-            keys = [*keys, *book_cache.keys(code, self._cache_variant)]
-        return keys
-
-    @cached_property
-    def _cache_variant(self) -> str:
-        # Asked twice per read (the throttle's prefetch, then retrieve): built once.
-        return request_variant(self.request)
-
-    def _render_book(self) -> bytes:
-        data = BookSerializer(self.get_object(), context=self.get_serializer_context()).data
-        return rendered_body(self.request, data, self.get_renderer_context())
+    def cached_item(self) -> str:
+        return selectors.normalise_magic_code(self.kwargs[self.lookup_field])
 
     @extend_schema(
         summary="Replace a book with its pages",

@@ -39,6 +39,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from django.core.cache import cache
@@ -46,6 +47,8 @@ from django.db import transaction
 from django.http import HttpResponse
 from redis.commands.core import Script
 from rest_framework.request import Request
+
+from core.throttling import prefetched_cache
 
 logger = logging.getLogger(__name__)
 
@@ -194,22 +197,58 @@ def invalidate_everything() -> None:
 # --- Rendered bodies: what a cached detail route keeps -------------------------------
 
 
+class CachedRetrieveMixin:
+    """A viewset whose `retrieve` answers from a `VersionedCache` of its rendered body.
+
+    Shaped by a benchmark, not by clarity (bench/README.md: "Pets", "Dogs",
+    "Books"): the body is kept as the bytes DRF's `Response` would carry and
+    served past it, so a hit reads neither the database nor the serializer,
+    and the throttle's round trip fetches it (`cache_keys_to_prefetch`,
+    core.throttling.PrefetchesCacheKeys). Every other action answers the
+    usual way. A hit skips `get_object`, so this is for public reads only.
+
+    The viewset sets `representations` (its app's cache, which its writes
+    invalidate) and `cached_item()` (the key those writes invalidate by). A
+    body depends on the row and on `request_variant` (absolute URLs name the
+    host; the media type may ask for indentation). `render` reads the
+    database and may raise (404); then nothing is stored.
+    """
+
+    representations: VersionedCache
+
+    def cached_item(self) -> str:
+        """The cache item this request reads: the key the app's writes invalidate."""
+        raise NotImplementedError
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        found = prefetched_cache(request)
+        body = self.representations.get_or_build(self.cached_item(), self._render_retrieved, self._variant, found)
+        renderer = request.accepted_renderer
+        content_type = f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
+        return HttpResponse(body, content_type=content_type)
+
+    def cache_keys_to_prefetch(self, request: Request) -> list[str]:
+        """The keys a retrieve reads, for the throttle to fetch in its own round trip."""
+        if getattr(self, "action", None) != "retrieve":
+            return []
+        return self.representations.keys(self.cached_item(), self._variant)
+
+    @cached_property
+    def _variant(self) -> str:
+        # Asked twice per read (the throttle's prefetch, then retrieve): built once.
+        return request_variant(self.request)
+
+    def _render_retrieved(self) -> bytes:
+        """The object as the negotiated renderer writes it: the bytes DRF's `Response` would carry."""
+        data = self.get_serializer(self.get_object()).data
+        return self.request.accepted_renderer.render(
+            data, self.request.accepted_media_type, self.get_renderer_context()
+        )
+
+
 def request_variant(request: Request) -> str:
     """What besides the row a rendered body depends on: scheme and host, and the accepted media type.
 
-    Absolute URLs in the body (pictures) name the host; the media type may
-    ask for indentation. Needs DRF's content negotiation to have run.
+    Needs DRF's content negotiation to have run.
     """
     return f"{request.scheme}://{request.get_host()} {request.accepted_media_type}"
-
-
-def rendered_body(request: Request, data: Any, renderer_context: dict) -> bytes:
-    """`data` as the negotiated renderer writes it: the bytes DRF's `Response` would carry."""
-    return request.accepted_renderer.render(data, request.accepted_media_type, renderer_context)
-
-
-def body_response(request: Request, body: bytes) -> HttpResponse:
-    """A 200 with a rendered body, carrying what DRF's `Response` would: the renderer's media type and charset."""
-    renderer = request.accepted_renderer
-    content_type = f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
-    return HttpResponse(body, content_type=content_type)

@@ -11,8 +11,9 @@ abuse protection.
 A view that will read the cache may say which keys (the `PrefetchesCacheKeys`
 protocol below); the counter's round trip fetches them too, so that a read
 served from the cache costs one round trip in all, not two. That hook is shaped
-by a benchmark, not by clarity: it exists for `GET /pet/{petId}` (bench/README.md,
-"Pets": the cached route went from 42% to 49% of a raw WSGI application's
+by a benchmark, not by clarity: it exists for the cached detail routes
+(`core.caching.CachedRetrieveMixin`: pets, dogs, books; bench/README.md,
+"Pets": the cached pet route went from 42% to 49% of a raw WSGI application's
 throughput). A view that reads the cache at ordinary rates just reads it.
 
 Rates come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], read on every request
@@ -56,7 +57,7 @@ class PrefetchesCacheKeys(Protocol):
       cache itself: the prefetch only saves a round trip, it never decides
       an answer.
 
-    Benchmark-shaped, for `GET /pet/{petId}` (see this module's docstring).
+    Benchmark-shaped, for the cached detail routes (see this module's docstring).
     """
 
     def cache_keys_to_prefetch(self, request: Request) -> list[str]: ...

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -17,10 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import pictures, storage
-from core.caching import rendered_body, request_variant
+from core.caching import CachedRetrieveMixin
 from core.openapi import error_response
-from dogs import cache as dog_cache
 from dogs import selectors, services
+from dogs.cache import dog_representations
 from dogs.models import Dog
 from dogs.permissions import IsOwnerOrStaff
 from dogs.serializers import (
@@ -68,10 +67,11 @@ WRITE_NOTE = (
 )
 
 
-class DogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class DogViewSet(CachedRetrieveMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Dogs: public reads; registration by token through a Celery task; changes by the owner or staff."""
 
     serializer_class = DogSerializer
+    representations = dog_representations
     lookup_field = "name"
     # Any name without a slash (dots included, which DRF's default excludes).
     lookup_value_regex = "[^/]+"
@@ -123,29 +123,11 @@ class DogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         auth=[],
     )
     def retrieve(self, request: Request, name: str) -> HttpResponse:
-        """The dog's rendered body, from dogs.cache when it is there.
+        """The dog's rendered body, from dogs.cache when it is there (core.caching.CachedRetrieveMixin)."""
+        return super().retrieve(request, name=name)
 
-        Benchmark-shaped (bench/README.md, "Dogs"), as the pet route is: the
-        body is cached as bytes and served past DRF's `Response`; a hit reads
-        neither the database nor the serializer. Reading is public, so a hit
-        needs no object permission check. Every other action answers the usual way.
-        """
-        return dog_cache.dog_response(request, name, self._cache_variant, self._render_dog)
-
-    def cache_keys_to_prefetch(self, request: Request) -> list[str]:
-        """core.throttling.PrefetchesCacheKeys: the throttle's round trip also fetches a cached dog."""
-        if self.action != "retrieve":
-            return []
-        return dog_cache.keys(self.kwargs["name"], self._cache_variant)
-
-    @cached_property
-    def _cache_variant(self) -> str:
-        # Asked twice per read (the throttle's prefetch, then retrieve): built once.
-        return request_variant(self.request)
-
-    def _render_dog(self) -> bytes:
-        data = self.get_serializer(self.get_object()).data
-        return rendered_body(self.request, data, self.get_renderer_context())
+    def cached_item(self) -> str:
+        return self.kwargs["name"]
 
     @extend_schema(
         operation_id="dogs_register",

@@ -15,35 +15,11 @@ cache round trip (shared with the throttle's counter, see
 `core.throttling.PrefetchesCacheKeys`) and no database query.
 """
 
-import uuid
-from collections.abc import Callable
-
 from django.conf import settings
-from django.http import HttpResponse
-from rest_framework.request import Request
 
-from core.caching import VersionedCache, body_response, rendered_body, request_variant
-from core.throttling import prefetched_cache
+from core.caching import VersionedCache
 
 # petshop's own setting: how long a rendered pet is kept; 0 turns the cache off.
+# Items are pets' ids in hex (`Pet.pet_id`); the view reads it through
+# core.caching.CachedRetrieveMixin.
 pet_representations = VersionedCache("petshop.pet", timeout=lambda: settings.PET_CACHE_SECONDS)
-
-# What besides the pet a cached body depends on (core.caching.request_variant).
-variant_of = request_variant
-# The negotiated renderer's bytes for `data` (core.caching.rendered_body).
-render = rendered_body
-
-
-def keys(pet_id: uuid.UUID, variant: str) -> list[str]:
-    """The cache keys one read of the pet reads (empty when the cache is off), for the throttle to prefetch."""
-    return pet_representations.keys(pet_id.hex, variant)
-
-
-def pet_response(request: Request, pet_id: uuid.UUID, variant: str, render: Callable[[], bytes]) -> HttpResponse:
-    """The pet's rendered body from the cache, or `render()`'s (stored for the next read).
-
-    `render` reads the database and may raise (404 for an unknown pet); then
-    nothing is stored.
-    """
-    body = pet_representations.get_or_build(pet_id.hex, render, variant, found=prefetched_cache(request))
-    return body_response(request, body)

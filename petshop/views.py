@@ -8,18 +8,17 @@ copying: `PetViewSet.retrieve` serves a cached rendered body (petshop.cache),
 a trick a benchmark asked for.
 """
 
-from functools import cached_property
-
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from core import pictures
+from core.caching import CachedRetrieveMixin
 from core.errors import NotFound
 from core.openapi import ERROR_SCHEMA_REF, error_response
-from petshop import cache as pet_cache
 from petshop import selectors, services
+from petshop.cache import pet_representations
 from petshop.filters import PetFilter
 from petshop.models import Pet
 from petshop.serializers import PetReplaceSerializer, PetSerializer, PictureSerializer
@@ -84,11 +83,12 @@ PICTURE_EXAMPLE = OpenApiExample(
 )
 
 
-class PetViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class PetViewSet(CachedRetrieveMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The pet register: list, register, read, replace, update and delete pets."""
 
     serializer_class = PetSerializer
     filterset_class = PetFilter
+    representations = pet_representations
     # Set by the `pet_id` path converter (petshop/urls.py): a UUID, whatever the spelling.
     lookup_url_kwarg = "petId"
 
@@ -154,29 +154,11 @@ class PetViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         auth=[],
     )
     def retrieve(self, request, *args, **kwargs):
-        """The pet's rendered body, from petshop.cache when it is there.
+        """The pet's rendered body, from petshop.cache when it is there (core.caching.CachedRetrieveMixin)."""
+        return super().retrieve(request, *args, **kwargs)
 
-        Benchmark-shaped (bench/README.md, "Pets"): the body is cached as
-        bytes and served past DRF's `Response`; a hit reads neither the
-        database nor the serializer. Every other action answers the usual way.
-        """
-        return pet_cache.pet_response(request, self.kwargs["petId"], self._cache_variant, self._render_pet)
-
-    # Quoted: in the class body, `list` is the list action.
-    def cache_keys_to_prefetch(self, request) -> "list[str]":
-        """core.throttling.PrefetchesCacheKeys: the throttle's round trip also fetches a cached pet."""
-        if self.action != "retrieve":
-            return []
-        return pet_cache.keys(self.kwargs["petId"], self._cache_variant)
-
-    @cached_property
-    def _cache_variant(self) -> str:
-        # Asked twice per read (the throttle's prefetch, then retrieve): built once.
-        return pet_cache.variant_of(self.request)
-
-    def _render_pet(self) -> bytes:
-        data = self.get_serializer(self.get_object()).data
-        return pet_cache.render(self.request, data, self.get_renderer_context())
+    def cached_item(self) -> str:
+        return self.kwargs["petId"].hex
 
     @extend_schema(
         summary="Replace a pet",
