@@ -114,9 +114,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    # A SELECT 1 before a persistent connection's first query in each request,
-    # so a database restart costs no failed requests; about 15% of a cheap read.
+    # A SELECT 1 before a persistent connection's first query in a request, so a
+    # database restart costs no failed requests; about 15% of a cheap read, so
+    # core.db.postgresql skips it for a connection seen working less than
+    # DATABASE_HEALTH_CHECK_DELAY seconds ago (0: before every request).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "core.db.postgresql"
+        DATABASES["default"]["HEALTH_CHECK_DELAY"] = env.float("DATABASE_HEALTH_CHECK_DELAY", default=1.0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
@@ -223,7 +228,7 @@ USE_TZ = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so that a missing token answers 401 with `WWW-Authenticate: Bearer`.
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "users.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
