@@ -9,15 +9,19 @@ Redis:
 
     DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=... \\
     NUM_PROXIES=1 DATABASE_URL=postgres://... REDIS_URL=redis://... \\
-    .venv/bin/python bench/pets/cpu.py /pet/b7681b0ee1bd455b81ecb4e46a2f4346
+    .venv/bin/python bench/cpu.py /pet/b7681b0ee1bd455b81ecb4e46a2f4346
+    .venv/bin/python bench/cpu.py '/PhoneRecharges?id=...' --header "Authorization: Bearer $TOKEN"
 
 Each request comes through one proxy from another client address
 (X-Forwarded-For, X-Forwarded-Proto: https), as in bench.py. `--paths FILE`
 takes the paths from a file instead, one a line in turn (bench.py writes
 bench/out/paths-uniform.txt and paths-zipf.txt from its seeded table: load
 that table into the database first); with PET_CACHE_SECONDS=0 every request
-then reads the database. `--profile` prints cProfile's top functions after
-the timing.
+then reads the database. A path may carry a query string; `--header` adds a
+request header (repeatable), `--method` and `--body` send another method
+with a body (`{unique}` in the body or a header becomes a fresh value per
+request, as in clients.lua). `--profile` prints cProfile's top functions
+after the timing.
 """
 
 import argparse
@@ -28,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> None:
@@ -37,6 +41,9 @@ def main() -> None:
     parser.add_argument("--paths", type=Path, help="a file of routes to call in turn, one a line")
     parser.add_argument("--requests", type=int, default=3000, help="requests per round")
     parser.add_argument("--profile", action="store_true", help="also profile one round with cProfile")
+    parser.add_argument("--header", action="append", default=[], help="a request header, 'Name: value'")
+    parser.add_argument("--method", default="GET")
+    parser.add_argument("--body", default="", help="the request body (sent as application/json)")
     args = parser.parse_args()
     if (args.path is None) == (args.paths is None):
         parser.error("give a path or --paths, not both")
@@ -46,13 +53,20 @@ def main() -> None:
     from config.wsgi import application
 
     statuses = []
+    headers = {}
+    for header in args.header:
+        name, value = header.split(":", 1)
+        headers["HTTP_" + name.strip().upper().replace("-", "_")] = value.strip()
+    expected = "201" if args.method == "POST" else "200"
 
     def call(number: int) -> None:
+        path, _, query = paths[number % len(paths)].partition("?")
+        body = args.body.replace("{unique}", f"{number:012d}").encode()
         environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": paths[number % len(paths)],
+            "REQUEST_METHOD": args.method,
+            "PATH_INFO": path,
             "SCRIPT_NAME": "",
-            "QUERY_STRING": "",
+            "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "8000",
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -61,7 +75,10 @@ def main() -> None:
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_X_FORWARDED_FOR": f"10.{number % 250}.{number // 250 % 250}.1",
             "HTTP_X_FORWARDED_PROTO": "https",
-            "wsgi.input": io.BytesIO(),
+            **{name: value.replace("{unique}", f"{number:012d}") for name, value in headers.items()},
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr,
             "wsgi.url_scheme": "http",
             "wsgi.version": (1, 0),
@@ -75,12 +92,12 @@ def main() -> None:
 
     for number in range(300):  # warm-up: connections, caches, the first build
         call(number)
-    if not statuses[-1].startswith("200"):
+    if not statuses[-1].startswith(expected):
         raise SystemExit(f"{label} answered {statuses[-1]}")
     # Each round takes the next paths, so that a file of ids is not read twice.
     best = min(_round(call, args.requests, first=300 + number * args.requests) for number in range(3))
-    if any(not status.startswith("200") for status in statuses):
-        raise SystemExit(f"{label}: some answers were not 200: {sorted(set(statuses))}")
+    if any(not status.startswith(expected) for status in statuses):
+        raise SystemExit(f"{label}: some answers were not {expected}: {sorted(set(statuses))}")
     print(f"{label}: {best * 1000:.3f} ms of CPU per request (best of 3 rounds of {args.requests})")
     if args.profile:
         profile = cProfile.Profile()

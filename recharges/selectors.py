@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
+from core.queries import RowByKey
 from recharges.models import Company, IdempotencyKey, Product, Recharge
 
 
@@ -51,12 +52,21 @@ def recharge_list_for(user) -> QuerySet[Recharge]:
     return recharges if user.is_staff else recharges.filter(owner=user)
 
 
+_recharge_by_id = RowByKey(Recharge)
+
+
 def recharge_get_for(user, recharge_id: uuid.UUID) -> Recharge:
-    """One recharge `user` may read; RechargeNotFound (404) also for someone else's."""
-    try:
-        return recharge_list_for(user).get(pk=recharge_id)
-    except Recharge.DoesNotExist as exc:
-        raise RechargeNotFound() from exc
+    """One recharge `user` may read; RechargeNotFound (404) also for someone else's.
+
+    The rule of `recharge_list_for(user).get(pk=recharge_id)`, with the row read
+    by a query compiled once (core.queries.RowByKey, shaped by the benchmark of
+    `GET /PhoneRecharges?id=`, bench/README.md, "Recharges") and the owner
+    compared here.
+    """
+    recharge = _recharge_by_id.get(recharge_id)
+    if recharge is None or not (user.is_staff or recharge.owner_id == user.pk):
+        raise RechargeNotFound()
+    return recharge
 
 
 def idempotency_key_cutoff():
