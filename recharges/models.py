@@ -98,9 +98,9 @@ class IdempotencyKey(models.Model):
     """An `Idempotency-Key` a caller sent with `POST /PhoneRecharges`, and the recharge it created.
 
     The unique constraint on (owner, key) is what makes two concurrent requests
-    with one key create one recharge: the second one's insert waits for the
-    first's transaction and then fails, and it answers with the first's
-    recharge. A key counts for RECHARGES_IDEMPOTENCY_KEY_SECONDS after
+    with one key create one recharge: the second one's insert of the key waits
+    for the first's transaction and then fails, its own recharge rolls back with
+    it, and it answers with the first's recharge. A key counts for RECHARGES_IDEMPOTENCY_KEY_SECONDS after
     `created_at` (older rows are ignored when read and purged periodically).
     """
 
@@ -108,8 +108,8 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=255)
     # SHA-256 of the request's normalised body: the same key with another body is 422.
     fingerprint = models.CharField(max_length=64)
-    # Null only inside the transaction that claims the key (the claim comes first, so a
-    # concurrent duplicate waits before any work is done); committed rows always have one.
+    # Always set: a key is recorded with the recharge it bought, in the same transaction.
+    # (Null was an earlier design's claim made before the purchase; the column still allows it.)
     recharge = models.ForeignKey(Recharge, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -75,9 +75,5 @@ def idempotency_key_cutoff():
 
 
 def idempotency_key_get(owner, key: str) -> IdempotencyKey | None:
-    """The caller's live (unexpired) record of `key`, with its recharge; None when there is none."""
-    return (
-        IdempotencyKey.objects.select_related("recharge")
-        .filter(owner=owner, key=key, created_at__gte=idempotency_key_cutoff(), recharge__isnull=False)
-        .first()
-    )
+    """The caller's record of `key` with its recharge, live or expired (older than the cutoff); None without one."""
+    return IdempotencyKey.objects.select_related("recharge").filter(owner=owner, key=key).first()

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NoReturn
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -132,8 +133,8 @@ def _check_references_now() -> None:
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            # Both in one round trip: a violation raises at the first.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
 
 
 def _locked(company_id: str) -> Company:
@@ -195,28 +196,35 @@ def recharge_purchase(*, owner, company_id: str, product_id: str, phone_number: 
 
 
 def _purchase(owner, company_id: str, product_id: str, phone_number: str, value: Decimal) -> Recharge:
-    company = Company.objects.filter(pk=company_id).first()
-    if company is None:
-        raise ValidationError({"company_id": ["No company has this company_id."]}, code="unknown_company")
+    # The product with its company in one query; the company alone only to explain a mismatch.
     product = _product(product_id)
-    if product is None:
-        raise ValidationError({"product_id": ["No product has this product_id."]}, code="unknown_product")
-    if product.company_id != company.company_id:
-        raise ValidationError(
-            {"product_id": [f"The product {product_id} is not sold by {company_id}."]}, code="wrong_company"
-        )
+    if product is None or product.company_id != company_id:
+        _refuse_product(company_id, product_id, product)
     if value != product.value:
         raise ValidationError(
             {"value": [f"The value must be the product's value, {product.value}."]}, code="wrong_value"
         )
-    recharge = Recharge(company=company, product=product, phone_number=phone_number, value=product.value, owner=owner)
+    recharge = Recharge(
+        company=product.company, product=product, phone_number=phone_number, value=product.value, owner=owner
+    )
     recharge.save(force_insert=True)
     _check_references_now()
     return recharge
 
 
 def _product(product_id: str) -> Product | None:
-    return Product.objects.filter(pk=product_id).first()
+    return Product.objects.select_related("company").filter(pk=product_id).first()
+
+
+def _refuse_product(company_id: str, product_id: str, product: Product | None) -> NoReturn:
+    """The 400 for a product that is not `company_id`'s: the company named first when it is unknown too."""
+    if not Company.objects.filter(pk=company_id).exists():
+        raise ValidationError({"company_id": ["No company has this company_id."]}, code="unknown_company")
+    if product is None:
+        raise ValidationError({"product_id": ["No product has this product_id."]}, code="unknown_product")
+    raise ValidationError(
+        {"product_id": [f"The product {product_id} is not sold by {company_id}."]}, code="wrong_company"
+    )
 
 
 @dataclass(frozen=True)
@@ -242,32 +250,35 @@ def recharge_purchase_once(*, owner, key: str, fingerprint: str, purchase: Calla
     - A live key (younger than RECHARGES_IDEMPOTENCY_KEY_SECONDS) with the
       same fingerprint: the first request's recharge, `replayed`; with another
       fingerprint: 422 (IdempotencyKeyReused).
-    - A new key: it is claimed (inserted) first, then `purchase()` runs in the
-      same transaction and the key records its recharge. A concurrent request
-      with the same key blocks on the unique constraint until this one
-      commits, then fails to insert and answers the committed recharge; if
-      this one fails (400, a crash), its claim is rolled back with it and the
-      key stays free for a corrected retry.
+    - A new key: `purchase()` runs and the key is recorded with its recharge
+      in the same transaction. A concurrent request with the same key blocks
+      on the unique constraint when it records the key, until this one
+      commits; its insert then fails, its transaction (its recharge included)
+      rolls back, and it answers the committed recharge. If this one fails
+      (400, a crash), nothing of it stays and the key is free for a corrected
+      retry.
     - An expired row with the key is deleted in the same transaction.
     """
     found = selectors.idempotency_key_get(owner, key)
-    if found is not None:
+    if found is not None and not _expired(found):
         return _replay(found, fingerprint)
     try:
         with transaction.atomic():
-            IdempotencyKey.objects.filter(
-                owner=owner, key=key, created_at__lt=selectors.idempotency_key_cutoff()
-            ).delete()
-            claim = IdempotencyKey.objects.create(owner=owner, key=key, fingerprint=fingerprint)
+            if found is not None:
+                # Expired: the key is free again (unless a concurrent request has just renewed it).
+                IdempotencyKey.objects.filter(pk=found.pk, created_at__lt=selectors.idempotency_key_cutoff()).delete()
             recharge = purchase()
-            claim.recharge = recharge
-            claim.save(update_fields=["recharge"])
+            IdempotencyKey.objects.create(owner=owner, key=key, fingerprint=fingerprint, recharge=recharge)
     except IntegrityError:
         found = selectors.idempotency_key_get(owner, key)
-        if found is None:
+        if found is None or _expired(found):
             raise
         return _replay(found, fingerprint)
     return Purchase(recharge, replayed=False)
+
+
+def _expired(found: IdempotencyKey) -> bool:
+    return found.created_at < selectors.idempotency_key_cutoff()
 
 
 def _replay(found: IdempotencyKey, fingerprint: str) -> Purchase:
