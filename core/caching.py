@@ -221,11 +221,7 @@ class CachedRetrieveMixin:
         raise NotImplementedError
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        found = prefetched_cache(request)
-        body = self.representations.get_or_build(self.cached_item(), self._render_retrieved, self._variant, found)
-        renderer = request.accepted_renderer
-        content_type = f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
-        return HttpResponse(body, content_type=content_type)
+        return cached_response(request, self.representations, self.cached_item(), self._render_retrieved, self._variant)
 
     def cache_keys_to_prefetch(self, request: Request) -> list[str]:
         """The keys a retrieve reads, for the throttle to fetch in its own round trip."""
@@ -239,11 +235,26 @@ class CachedRetrieveMixin:
         return request_variant(self.request)
 
     def _render_retrieved(self) -> bytes:
-        """The object as the negotiated renderer writes it: the bytes DRF's `Response` would carry."""
-        data = self.get_serializer(self.get_object()).data
-        return self.request.accepted_renderer.render(
-            data, self.request.accepted_media_type, self.get_renderer_context()
-        )
+        return render_body(self, self.get_serializer(self.get_object()).data)
+
+
+def cached_response(
+    request: Request, representations: VersionedCache, item: str, render: Callable[[], bytes], variant: str
+) -> HttpResponse:
+    """A 200 with the body `representations` keeps for `item` in `variant`, or `render()`'s, stored for next time.
+
+    The throttle's prefetch is used when it fetched the keys (`prefetched_cache`).
+    Past DRF's `Response`: the body is already the negotiated renderer's bytes.
+    """
+    body = representations.get_or_build(item, render, variant, prefetched_cache(request))
+    renderer = request.accepted_renderer
+    content_type = f"{renderer.media_type}; charset={renderer.charset}" if renderer.charset else renderer.media_type
+    return HttpResponse(body, content_type=content_type)
+
+
+def render_body(view, data: Any) -> bytes:
+    """`data` as the view's negotiated renderer writes it: the bytes DRF's `Response` would carry."""
+    return view.request.accepted_renderer.render(data, view.request.accepted_media_type, view.get_renderer_context())
 
 
 def request_variant(request: Request) -> str:

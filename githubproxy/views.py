@@ -5,14 +5,19 @@ GitHub; GitHub's failures arrive as core.errors exceptions (githubproxy.clients
 maps them), so no route builds an error by hand.
 """
 
+from collections.abc import Sequence
+from functools import cached_property
+
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.caching import cached_response, render_body, request_variant
 from core.openapi import error_response
-from githubproxy import selectors, services, validators
+from githubproxy import cache, selectors, services, validators
 from githubproxy.clients import GitHubRepository, github_client
 from githubproxy.serializers import (
     OwnedRepositoryQuerySerializer,
@@ -156,21 +161,41 @@ class RepositoryViewSet(viewsets.ViewSet):
         ],
         auth=[],
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponse:
         query = RepositoryListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         login = query.validated_data["username"]
         if query.validated_data["from_local"]:
-            user = selectors.user_get_by_login(login)
-            repositories = list(selectors.repository_list_for(user))
-        else:
-            client = github_client()
-            github_user = client.user(login)
-            # The login as GitHub spells it: the repositories' path uses it too.
-            repositories = client.user_repositories(github_user.login)
-            user = services.user_upsert(github_user)
+            # Rendered once per login and kept until a stored row changes (githubproxy.cache).
+            return cached_response(
+                request, cache.local_lists, cache.item(login), lambda: self._local_list(login), self._variant
+            )
+        client = github_client()
+        github_user = client.user(login)
+        # The login as GitHub spells it: the repositories' path uses it too.
+        repositories = client.user_repositories(github_user.login)
+        user = services.user_upsert(github_user)
         data = {"user_id": user.pk, "username": user.login, "repositories": repositories}
         return Response(UserRepositoriesSerializer(data).data)
+
+    def _local_list(self, login: str) -> bytes:
+        user = selectors.user_get_by_login(login)
+        data = {"user_id": user.pk, "username": user.login, "repositories": selectors.repository_list_for(user)}
+        return render_body(self, UserRepositoriesSerializer(data).data)
+
+    # Sequence: in this class body `list` is the action.
+    def cache_keys_to_prefetch(self, request: Request) -> Sequence[str]:
+        """The keys a `from_local=true` list reads, for the throttle's round trip (core.throttling)."""
+        if getattr(self, "action", None) != "list":
+            return []
+        query = RepositoryListQuerySerializer(data=request.query_params)
+        if not query.is_valid() or not query.validated_data["from_local"]:
+            return []  # list() answers the 400 itself, or asks GitHub
+        return cache.local_lists.keys(cache.item(query.validated_data["username"]), self._variant)
+
+    @cached_property
+    def _variant(self) -> str:
+        return request_variant(self.request)
 
     @extend_schema(
         operation_id="repositories_retrieve",

@@ -387,6 +387,9 @@ OUTBOUND_MAX_REDIRECTS = env.int("OUTBOUND_MAX_REDIRECTS", default=3)
 GITHUB_READ_TIMEOUT = env.float("GITHUB_READ_TIMEOUT", default=5.0)
 GITHUB_RETRIES = env.int("GITHUB_RETRIES", default=1)
 GITHUB_ETAG_CACHE_SECONDS = env.int("GITHUB_ETAG_CACHE_SECONDS", default=7 * 24 * 3600)
+# How long a rendered `from_local=true` list is kept (githubproxy.cache; every
+# change to the stored rows drops it at once); 0 turns the cache off.
+GITHUBPROXY_LOCAL_CACHE_SECONDS = env.int("GITHUBPROXY_LOCAL_CACHE_SECONDS", default=300)
 
 # --- Books ------------------------------------------------------------------
 
