@@ -29,6 +29,8 @@ class UnknownCodeThrottle(FixedWindowThrottle):
     """
 
     scope = "books_unknown_code"
+    # Not a counter of requests: the other throttles' round trip must not increment it.
+    counts_requests = False
 
     def _window(self) -> tuple[int, int, int] | None:
         """(limit, period, window number) of the configured rate, or None when no rate is set."""

@@ -22,6 +22,7 @@ so that settings overrides apply.
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.core.cache import cache
@@ -37,6 +38,8 @@ PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # The view method of the prefetch protocol, and the request attribute its answer is left in.
 PREFETCH_HOOK = "cache_keys_to_prefetch"
 PREFETCHED_CACHE_ATTRIBUTE = "prefetched_cache"
+# The request attribute with this request's throttle counts, by counter key.
+COUNTS_ATTRIBUTE = "throttle_counts"
 
 
 class PrefetchesCacheKeys(Protocol):
@@ -74,58 +77,92 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), PERIODS[period[0].lower()]
 
 
-# INCR, and start the expiry with the window's first request; then MGET of the
-# other keys, if any (what the view will read from the cache). Atomic, one round
-# trip, sent by its digest (and loaded again if the server has lost it).
+# INCR each of the first ARGV[1] keys, starting its expiry (the next ARGV) with
+# the window's first request; then MGET of the other keys, if any (what the view
+# will read from the cache). Atomic, one round trip, sent by its digest (and
+# loaded again if the server has lost it).
 INCREMENT_SCRIPT = Script(
     None,
     b"""
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then
-    redis.call('EXPIRE', KEYS[1], ARGV[1])
+local counters = tonumber(ARGV[1])
+local answer = {}
+for i = 1, counters do
+    local count = redis.call('INCR', KEYS[i])
+    if count == 1 then
+        redis.call('EXPIRE', KEYS[i], ARGV[i + 1])
+    end
+    answer[i] = count
 end
-if #KEYS == 1 then
-    return {count}
+if #KEYS > counters then
+    local values = redis.call('MGET', unpack(KEYS, counters + 1))
+    for i = 1, #values do
+        answer[counters + i] = values[i]
+    end
 end
-return {count, unpack(redis.call('MGET', unpack(KEYS, 2)))}
+return answer
 """,
 )
 
 
-def _increment(key: str, timeout: int, fetch: list[str]) -> tuple[int | None, dict[str, Any] | None]:
-    """Add one to the counter `key` (created with `timeout`) and read the cache keys `fetch`.
+def _increment(counters: dict[str, int], fetch: list[str]) -> tuple[dict[str, int] | None, dict[str, Any] | None]:
+    """Add one to each counter (key: its timeout in seconds) and read the cache keys `fetch`.
 
-    Returns the count, None when the cache is unreachable, and `get_many(fetch)`'s
-    answer, None when it could not be read.
+    Returns the counts by key, None when the cache is unreachable, and
+    `get_many(fetch)`'s answer, None when it could not be read.
     """
     get_client = getattr(getattr(cache, "client", None), "get_client", None)
     if get_client is not None:
-        # django-redis: the counter and the reads in one script.
+        # django-redis: the counters and the reads in one script.
         try:
             client = get_client(write=True)
             # Made as django-redis makes them (no memcached key checks).
-            keys = [cache.make_key(name) for name in (key, *fetch)]
-            count, *values = INCREMENT_SCRIPT(keys=keys, args=[timeout], client=client)
+            keys = [cache.make_key(name) for name in (*counters, *fetch)]
+            answer = INCREMENT_SCRIPT(keys=keys, args=[len(counters), *counters.values()], client=client)
             decode = cache.client.decode
+            counts = dict(zip(counters, map(int, answer[: len(counters)]), strict=True))
+            values = answer[len(counters) :]
+            # A missing key is nil in the reply (false inside the script).
             found = {name: decode(value) for name, value in zip(fetch, values, strict=True) if value is not None}
-            return int(count), found
+            return counts, found
         except Exception as exc:  # noqa: BLE001 - a cache outage must not take the API down
             logger.warning("throttle counter unavailable, request allowed: %s", exc)
             return None, None
-    cache.add(key, 0, timeout)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The window expired between add() and incr().
-        cache.set(key, 1, timeout)
-        count = 1
-    return count, cache.get_many(fetch) if fetch else {}
+    counts = {}
+    for key, timeout in counters.items():
+        cache.add(key, 0, timeout)
+        try:
+            counts[key] = cache.incr(key)
+        except ValueError:
+            # The window expired between add() and incr().
+            cache.set(key, 1, timeout)
+            counts[key] = 1
+    return counts, cache.get_many(fetch) if fetch else {}
+
+
+@dataclass(frozen=True)
+class Window:
+    """A throttle's counter for this request: its cache key, limit and period, and when the window ends."""
+
+    key: str
+    limit: int
+    period: int
+    retry_after: float
 
 
 class FixedWindowThrottle(BaseThrottle):
-    """Allow the `scope`'s rate of requests per period and client; no scope, no limit."""
+    """Allow the `scope`'s rate of requests per period and client; no scope, no limit.
+
+    The first such throttle that DRF asks about a request increments the
+    counters of all of the view's throttles that count requests (`counts_requests`),
+    in the same round trip; the others find their count on the request. DRF
+    asks every throttle of a view about every request, so each counter still
+    counts each request once. Shaped by a benchmark (bench/README.md, "Books":
+    a book's read has two counters), not by clarity.
+    """
 
     scope: str | None = None
+    # False for a throttle that decides from a count it does not increment per request.
+    counts_requests = True
 
     def get_scope(self, request, view) -> str | None:
         return self.scope
@@ -135,23 +172,48 @@ class FixedWindowThrottle(BaseThrottle):
             return f"user:{request.user.pk}"
         return f"ip:{self.get_ident(request)}"
 
-    def allow_request(self, request, view) -> bool:
+    def window(self, request, view) -> Window | None:
+        """This request's counter, None when the scope has no rate."""
         scope = self.get_scope(request, view)
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope) if scope else None
         if rate is None:
-            return True
+            return None
         limit, period = parse_rate(rate)
         now = time.time()
-        window = int(now // period)
-        self.retry_after = period - (now - window * period)
+        number = int(now // period)
+        key = f"throttle:{scope}:{self.get_client_key(request, view)}:{number}"
+        return Window(key, limit, period, period - (now - number * period))
+
+    def allow_request(self, request, view) -> bool:
+        window = self.window(request, view)
+        if window is None:
+            return True
+        self.retry_after = window.retry_after
+        counts = getattr(request, COUNTS_ATTRIBUTE, {})
+        if window.key not in counts:
+            counts = self._count(request, view, window)
+        count = counts.get(window.key)
+        return count is None or count <= window.limit
+
+    def _count(self, request, view, window: Window) -> dict[str, int | None]:
+        """Increment this and the view's other request counters in one round trip; the counts by key."""
+        counters = {window.key: window.period}
+        for throttle in view.get_throttles() if hasattr(view, "get_throttles") else ():
+            if isinstance(throttle, FixedWindowThrottle) and throttle.counts_requests:
+                other = throttle.window(request, view)
+                if other is not None:
+                    counters.setdefault(other.key, other.period)
         fetch = []
         if prefetched_cache(request) is None:
             hook = getattr(view, PREFETCH_HOOK, None)
             fetch = hook(request) if hook is not None else []
-        count, found = _increment(f"throttle:{scope}:{self.get_client_key(request, view)}:{window}", period, fetch)
+        counts, found = _increment(counters, fetch)
         if fetch and found is not None:
             setattr(request, PREFETCHED_CACHE_ATTRIBUTE, found)
-        return count is None or count <= limit
+        # Unreachable cache: every counter allows (None), as one counter alone would.
+        counts = counts if counts is not None else dict.fromkeys(counters)
+        setattr(request, COUNTS_ATTRIBUTE, counts)
+        return counts
 
     def wait(self) -> float:
         return self.retry_after

@@ -4,7 +4,8 @@ from django.test import RequestFactory
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.throttling import ClientRateThrottle, prefetched_cache
+from core import throttling
+from core.throttling import ClientRateThrottle, ScopedThrottle, prefetched_cache
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +82,36 @@ def test_a_view_that_names_no_keys_gets_nothing_prefetched():
     response = ThrottledView.as_view()(RequestFactory().get("/"))
 
     assert response.data == {"prefetched": None}
+
+
+class TwoCountersView(PrefetchingView):
+    """The default throttle and a scoped one, as the books' code lookups have."""
+
+    throttle_classes = [ClientRateThrottle, ScopedThrottle]
+    throttle_scope = "scoped_for_test"
+
+
+def test_one_round_trip_increments_every_counter_of_the_view(rates, monkeypatch):
+    rates(anon="3/minute", scoped_for_test="2/minute")
+    calls = []
+    increment = throttling._increment
+    monkeypatch.setattr(throttling, "_increment", lambda *args: calls.append(args) or increment(*args))
+    view = TwoCountersView.as_view()
+
+    statuses = [view(RequestFactory().get("/", REMOTE_ADDR="10.0.0.9")).status_code for _ in range(4)]
+
+    # The scoped counter refuses the third request, the default one the fourth too.
+    assert statuses == [200, 200, 429, 429]
+    assert len(calls) == 4  # one per request, with both counters and the view's keys
+    counters, fetch = calls[0]
+    assert sorted(key.split(":")[1] for key in counters) == ["anon", "scoped_for_test"]
+    assert fetch == ["prefetch:present", "prefetch:absent"]
+    assert sorted(cache.get(key) for key in counters) == [4, 4]  # each counted each request once
+
+
+def test_an_unreachable_cache_allows_every_counter(rates, monkeypatch):
+    rates(anon="1/minute", scoped_for_test="1/minute")
+    monkeypatch.setattr(throttling, "_increment", lambda counters, fetch: (None, None))
+    view = TwoCountersView.as_view()
+
+    assert [view(RequestFactory().get("/")).status_code for _ in range(3)] == [200, 200, 200]

@@ -141,7 +141,7 @@ def test_a_cached_read_fetches_the_pet_with_the_throttle_counter(api_client, mon
     """One cache round trip for a read served from the cache: the throttle's counter also reads the pet."""
     prefetched, read_by_view = [], []
     increment, get_many = throttling._increment, cache.get_many
-    monkeypatch.setattr(throttling, "_increment", lambda *args: prefetched.append(args[2]) or increment(*args))
+    monkeypatch.setattr(throttling, "_increment", lambda *args: prefetched.append(args[1]) or increment(*args))
     monkeypatch.setattr(cache, "get_many", lambda keys, *args: read_by_view.append(keys) or get_many(keys))
     pet = PetFactory()
     first = api_client.get(f"/pet/{pet.pet_id}")
@@ -170,7 +170,7 @@ def test_a_throttled_read_is_429_even_when_the_pet_is_cached(api_client, setting
 def test_when_the_counter_cannot_read_the_cache_the_view_reads_it_itself(api_client, monkeypatch):
     pet = PetFactory(name="Solo")
     read(api_client, pet)
-    monkeypatch.setattr(throttling, "_increment", lambda key, timeout, fetch: (None, None))
+    monkeypatch.setattr(throttling, "_increment", lambda counters, fetch: (None, None))
     with CaptureQueriesContext(connection) as queries:
         assert read(api_client, pet)["nome_pet"] == "Solo"
     assert len(queries) == 0
