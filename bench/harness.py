@@ -99,6 +99,22 @@ def add_common_arguments(parser, rounds: int = 16, seconds: int = 4) -> None:
     parser.add_argument("--seconds", type=int, default=seconds, help="load per application, request file and round")
     parser.add_argument("--rounds", type=int, default=rounds, help="interleaved rounds")
     parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections")
+    parser.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="also load the service with this setting changed (repeatable: one more application with all of"
+        " them), for a trial measured in the same run; benchmarks that support it say so",
+    )
+
+
+def also_application(args) -> tuple[str, str, dict] | None:
+    """The service with `--also`'s settings, as (label, WSGI application, environment), None without them."""
+    if not args.also:
+        return None
+    settings = dict(item.split("=", 1) for item in args.also)
+    return f"service, {' '.join(args.also)}", "config.wsgi:application", settings
 
 
 def deployment_env(database_url: str, redis_url: str, **extra: str) -> dict:

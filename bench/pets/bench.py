@@ -104,10 +104,12 @@ def bench_route(args) -> None:
                 started = time.monotonic() - args.seconds
                 service_rounds[workload.name].append((started, args.seconds, workload.offset, load.completed))
 
+        also = harness.also_application(args)
+        route_applications = [*ROUTE_APPLICATIONS, also] if also else ROUTE_APPLICATIONS
         with contextlib.ExitStack() as servers:
             applications = harness.start_applications(
                 servers,
-                [(label, app, {**env, **extra_env}) for label, app, extra_env in ROUTE_APPLICATIONS],
+                [(label, app, {**env, **extra_env}) for label, app, extra_env in route_applications],
                 f"/pet/{DUKE}",
                 baseline=RAW,
                 target=SERVICE,
