@@ -127,9 +127,10 @@ def main() -> None:
 
         with contextlib.ExitStack() as servers:
             probe = local_path(logins[0])
-            applications = harness.start_applications(
-                servers, [(label, app, env) for label, app in APPLICATIONS], probe, baseline=RAW, target=SERVICE
-            )
+            also = harness.also_application(args)  # --also: a trial, say the cache off, in the same run
+            listed = [(label, app, env) for label, app in APPLICATIONS]
+            listed += [(also[0], also[1], {**env, **also[2]})] if also else []
+            applications = harness.start_applications(servers, listed, probe, baseline=RAW, target=SERVICE)
             check_same_answers(applications, logins, args)
             runs = harness.compare_routes(
                 applications, workloads, args.rounds, args.seconds, args.connections, after_round=count_upstream
