@@ -8,12 +8,9 @@ stricter without getting in readers' way: once a client has asked for
 that names a code is 429 until the window ends.
 """
 
-import time
-
 from django.core.cache import cache
-from rest_framework.settings import api_settings
 
-from core.throttling import FixedWindowThrottle, parse_rate, prefetched_cache
+from core.throttling import FixedWindowThrottle, prefetched_cache
 
 # The request attribute that names the count's key when a throttle's round trip prefetched it.
 PREFETCHED_KEY_ATTRIBUTE = "unknown_code_count_key"
@@ -32,56 +29,38 @@ class UnknownCodeThrottle(FixedWindowThrottle):
     # Not a counter of requests: the other throttles' round trip must not increment it.
     counts_requests = False
 
-    def _window(self) -> tuple[int, int, int] | None:
-        """(limit, period, window number) of the configured rate, or None when no rate is set."""
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-        if not rate:
-            return None
-        limit, period = parse_rate(rate)
-        now = time.time()
-        window = int(now // period)
-        self.retry_after = period - (now - window * period)
-        return limit, period, window
-
-    def _key(self, request, view, window: int) -> str:
-        return f"throttle:{self.scope}:{self.get_client_key(request, view)}:{window}"
-
     def keys_to_prefetch(self, request, view) -> list[str]:
         """The count's cache key, for a view's `cache_keys_to_prefetch` (core.throttling.PrefetchesCacheKeys).
 
         The first throttle's round trip then reads the count, and
         `allow_request` takes it from there instead of reading the cache again.
         """
-        window = self._window()
+        window = self.window(request, view)
         if window is None:
             return []
-        key = self._key(request, view, window[2])
-        setattr(request, PREFETCHED_KEY_ATTRIBUTE, key)
-        return [key]
+        setattr(request, PREFETCHED_KEY_ATTRIBUTE, window.key)
+        return [window.key]
 
     def allow_request(self, request, view) -> bool:
-        window = self._window()
+        window = self.window(request, view)
         if window is None:
             return True
-        limit, _period, number = window
-        key = self._key(request, view, number)
+        self.retry_after = window.retry_after
         found = prefetched_cache(request)
-        if found is not None and getattr(request, PREFETCHED_KEY_ATTRIBUTE, None) == key:
-            count = found.get(key)  # absent: no unknown code yet in this window
+        if found is not None and getattr(request, PREFETCHED_KEY_ATTRIBUTE, None) == window.key:
+            count = found.get(window.key)  # absent: no unknown code yet in this window
         else:
-            count = cache.get(key)
-        return (count or 0) < limit
+            count = cache.get(window.key)
+        return (count or 0) < window.limit
 
     def record_unknown_code(self, request, view) -> None:
         """Count one answer that no book has the requested code."""
-        window = self._window()
+        window = self.window(request, view)
         if window is None:
             return
-        _limit, period, number = window
-        key = self._key(request, view, number)
-        cache.add(key, 0, period)
+        cache.add(window.key, 0, window.period)
         try:
-            cache.incr(key)
+            cache.incr(window.key)
         except ValueError:
             # The window expired between add() and incr().
-            cache.set(key, 1, period)
+            cache.set(window.key, 1, window.period)

@@ -176,7 +176,7 @@ class FixedWindowThrottle(BaseThrottle):
         """This request's counter, None when the scope has no rate."""
         scope = self.get_scope(request, view)
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(scope) if scope else None
-        if rate is None:
+        if not rate:  # unset, None or empty: no limit
             return None
         limit, period = parse_rate(rate)
         now = time.time()

@@ -38,6 +38,10 @@ def user_changed(sender, instance: User, **kwargs) -> None:
 
 @receiver(post_save, sender=Repository, dispatch_uid="githubproxy.repository_saved")
 @receiver(post_delete, sender=Repository, dispatch_uid="githubproxy.repository_deleted")
-def repository_changed(sender, instance: Repository, **kwargs) -> None:
+def repository_changed(sender, instance: Repository, origin=None, **kwargs) -> None:
+    if isinstance(origin, User) or getattr(origin, "model", None) is User:
+        # Deleted with its owner (a cascade, one signal per row): the owner's own
+        # post_delete drops the list, so no query per repository here.
+        return
     owner = User.objects.filter(pk=instance.owner_id).values_list("login", flat=True).first()
     cache.invalidate_on_commit([owner, getattr(instance, _LOGIN_BEFORE, None)])

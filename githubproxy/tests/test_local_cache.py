@@ -117,3 +117,16 @@ def test_a_write_that_rolls_back_leaves_the_cache_in_use(api_client, stored):
     with CaptureQueriesContext(connection) as queries:
         assert names(local(api_client, "mrdev")) == ["alpha", "beta"]
     assert len(queries) == 0
+
+
+def test_deleting_a_user_costs_no_query_per_repository(api_client, stored):
+    for number in range(10):
+        RepositoryFactory(owner=stored, name=f"more-{number}")
+    local(api_client, "mrdev")
+    with CaptureQueriesContext(connection) as queries:
+        stored.delete()
+    with CaptureQueriesContext(connection) as fewer:
+        UserFactory(login="x").delete()
+    # The same statements for 12 repositories as for none: no owner lookup per row.
+    assert len(queries) == len(fewer)
+    assert local(api_client, "mrdev").status_code == 404
